@@ -1,0 +1,3 @@
+from clearmedia.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Identification: parse a messy relative path (LLM or guessit), then match it on TMDB."""

@@ -1,0 +1,196 @@
+"""The work queue on SQLite: claim, finish, requeue with delay, reclaim files of dead claimers.
+
+A claim is one `BEGIN IMMEDIATE` transaction running
+`UPDATE … SET status='PROCESSING' WHERE id = (SELECT … LIMIT 1) RETURNING …`, so any number of
+threads and processes on one database never claim one file twice. Every later change to a
+claimed file checks that this claimer still holds it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Iterable
+from functools import cache
+
+from peewee import fn
+
+from clearmedia.models import MediaFile, Status
+
+MAX_RETRY_DELAY = 3600
+#: A claim by another host is only taken back after this long (its process cannot be checked).
+FOREIGN_CLAIM_TIMEOUT = 6 * 3600
+
+
+def _process_start(pid: int) -> str | None:
+    """The start time of `pid` from /proc (tells a live claimer from a reused pid), or None."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return fields[19].decode()
+    except (OSError, IndexError):
+        return None
+
+
+@cache
+def _claimer_for(pid: int) -> str:
+    return f"{socket.gethostname()}:{pid}:{_process_start(pid) or 0}"
+
+
+def claimer_id() -> str:
+    """`host:pid:start` of this process: enough to tell later whether it is still alive."""
+    return _claimer_for(os.getpid())
+
+
+def claimer_alive(claimer: str) -> bool:
+    """Is the process behind `claimer` (from this host) still running?"""
+    host, _, rest = claimer.partition(":")
+    pid_text, _, start = rest.partition(":")
+    if host != socket.gethostname():
+        return True
+    try:
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    current = _process_start(pid)
+    return current is not None and (start == "0" or current == start)
+
+
+def claim(claimer: str | None = None, now: float | None = None) -> MediaFile | None:
+    """Claim the next due PENDING file for `claimer`; return it, or None when nothing is due."""
+    claimer = claimer or claimer_id()
+    now = time.time() if now is None else now
+    db = MediaFile._meta.database
+    due = (
+        MediaFile.select(MediaFile.id)
+        .where((MediaFile.status == Status.PENDING) & (MediaFile.next_attempt_at <= now))
+        .order_by(MediaFile.next_attempt_at, MediaFile.id)
+        .limit(1)
+    )
+    with db.atomic("IMMEDIATE"):
+        rows = list(
+            MediaFile.update(
+                status=Status.PROCESSING, claimed_by=claimer, claimed_at=now, updated_at=now
+            )
+            .where((MediaFile.id == due) & (MediaFile.status == Status.PENDING))
+            .returning(MediaFile)
+            .execute()
+        )
+    return rows[0] if rows else None
+
+
+def _update_claimed(file: MediaFile, **fields) -> bool:
+    """Apply `fields` to `file` if its claimer still holds it; True when the row changed."""
+    fields.setdefault("updated_at", time.time())
+    fields.setdefault("claimed_by", None)
+    fields.setdefault("claimed_at", None)
+    changed = (
+        MediaFile.update(**fields)
+        .where(
+            (MediaFile.id == file.id)
+            & (MediaFile.status == Status.PROCESSING)
+            & (MediaFile.claimed_by == file.claimed_by)
+        )
+        .execute()
+    )
+    if changed:
+        for name, value in fields.items():
+            setattr(file, name, value)
+    return bool(changed)
+
+
+def finish(file: MediaFile, status: Status, error: str | None = None, **fields) -> bool:
+    """Record a final outcome (COMPLETED, FAILED, CONFLICT, IGNORED) of a claimed file."""
+    return _update_claimed(file, status=status, error=error, **fields)
+
+
+def retry_delay(attempts: int, base: int) -> float:
+    """RETRY_DELAY doubled for each attempt already spent, at most one hour."""
+    return min(base * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY)
+
+
+def requeue(
+    file: MediaFile, reason: str, *, max_attempts: int, base_delay: int, spend_attempt=True
+) -> Status:
+    """Put a claimed file back to PENDING after a transient failure, or FAILED after the last try.
+
+    With `spend_attempt=False` (a configuration problem such as a rejected API key) the file
+    waits without using up its attempts.
+    """
+    attempts = file.attempts + (1 if spend_attempt else 0)
+    if attempts >= max_attempts:
+        error = f"gave up after {attempts} attempts: {reason}"
+        _update_claimed(file, status=Status.FAILED, error=error, attempts=attempts)
+        return Status.FAILED
+    delay = retry_delay(max(attempts, 1), base_delay)
+    _update_claimed(
+        file,
+        status=Status.PENDING,
+        error=reason,
+        attempts=attempts,
+        next_attempt_at=time.time() + delay,
+    )
+    return Status.PENDING
+
+
+def release(file: MediaFile) -> bool:
+    """Give an unfinished claim back (graceful stop): PENDING, due now, no attempt spent."""
+    return _update_claimed(file, status=Status.PENDING, next_attempt_at=time.time())
+
+
+def reclaim_dead(now: float | None = None) -> int:
+    """Put files left PROCESSING by dead processes back to PENDING; return how many."""
+    now = time.time() if now is None else now
+    claimers = [
+        row.claimed_by
+        for row in MediaFile.select(MediaFile.claimed_by)
+        .where(MediaFile.status == Status.PROCESSING)
+        .distinct()
+    ]
+    count = 0
+    for claimer in claimers:
+        stale = MediaFile.claimed_at < now - FOREIGN_CLAIM_TIMEOUT
+        query = MediaFile.update(
+            status=Status.PENDING, claimed_by=None, claimed_at=None, next_attempt_at=now, updated_at=now
+        ).where((MediaFile.status == Status.PROCESSING) & (MediaFile.claimed_by == claimer))
+        if claimer is None or not claimer_alive(claimer):
+            count += query.execute()
+        else:
+            count += query.where(stale).execute()
+    return count
+
+
+def retry(ids: Iterable[int] = (), statuses: Iterable[str] = (Status.FAILED,)) -> int:
+    """Set the named files, or every file in `statuses`, to PENDING due now with attempts 0."""
+    ids = list(ids)
+    where = MediaFile.id.in_(ids) if ids else MediaFile.status.in_(list(statuses))
+    return (
+        MediaFile.update(
+            status=Status.PENDING,
+            attempts=0,
+            next_attempt_at=0,
+            error=None,
+            claimed_by=None,
+            claimed_at=None,
+            updated_at=time.time(),
+        )
+        .where(where & (MediaFile.status != Status.PROCESSING))
+        .execute()
+    )
+
+
+def counts() -> dict[str, int]:
+    """Number of files per status, every status present (0 when none)."""
+    result = {status.value: 0 for status in Status}
+    query = MediaFile.select(MediaFile.status, fn.COUNT(MediaFile.id).alias("n")).group_by(MediaFile.status)
+    for row in query:
+        result[row.status] = row.n
+    return result
+
+
+def next_due_in(now: float | None = None) -> float | None:
+    """Seconds until the next PENDING file is due (0 if one is due now), None if none waits."""
+    now = time.time() if now is None else now
+    soonest = MediaFile.select(fn.MIN(MediaFile.next_attempt_at)).where(MediaFile.status == Status.PENDING).scalar()
+    return None if soonest is None else max(0.0, soonest - now)

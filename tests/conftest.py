@@ -1,0 +1,19 @@
+import pytest
+
+from tests.helpers import base_env
+
+
+@pytest.fixture
+def env(tmp_path):
+    """Environment variables for a fresh library under tmp_path (see tests.helpers.base_env)."""
+    return base_env(tmp_path)
+
+
+@pytest.fixture
+def db(tmp_path):
+    """A real SQLite database in a temporary DATA_DIR."""
+    from clearmedia.db import open_database
+
+    database = open_database(tmp_path / "data")
+    yield database
+    database.close()
