@@ -226,7 +226,9 @@ def build_settings(raw: dict[str, str], *, require_library: bool) -> Settings:
         parts = [p for p in raw["SOURCE_DIR"].split(":") if p.strip()]
         sources = tuple(dict.fromkeys(_folder("SOURCE_DIR", p.strip()) for p in parts))
     elif require_library:
-        raise ConfigError("SOURCE_DIR is required: set it to your download folder(s), several separated by ':'")
+        raise ConfigError(
+            "SOURCE_DIR is required: set it to your download folder(s), several separated by ':'"
+        )
     target = _folder("TARGET_DIR", raw["TARGET_DIR"]) if raw.get("TARGET_DIR") else None
     if target is None and require_library:
         raise ConfigError("TARGET_DIR is required: set it to your library folder")
@@ -246,7 +248,9 @@ def build_settings(raw: dict[str, str], *, require_library: bool) -> Settings:
     api_url = _url("TMDB_API_URL", raw) or DEFAULT_TMDB_API_URL
     language = raw["TMDB_LANGUAGE"]
     if not language or len(language) > 12 or not all(c.isalnum() or c == "-" for c in language):
-        raise ConfigError(f"TMDB_LANGUAGE must be a language code like zh-CN or en-US (got {_show(language)})")
+        raise ConfigError(
+            f"TMDB_LANGUAGE must be a language code like zh-CN or en-US (got {_show(language)})"
+        )
     if not raw.get("LLM_MODEL"):
         raise ConfigError('LLM_MODEL must name a model (got "")')
     parser = _choice("PARSER", raw, PARSERS)
@@ -291,4 +295,3 @@ def load_settings(
 ) -> Settings:
     """Given an optional env file, return validated `Settings`; raise `ConfigError` if any is bad."""
     return build_settings(read_raw(env_file, environ), require_library=require_library)
-

@@ -70,9 +70,7 @@ def claim(claimer: str | None = None, now: float | None = None) -> MediaFile | N
     )
     with db.atomic("IMMEDIATE"):
         rows = list(
-            MediaFile.update(
-                status=Status.PROCESSING, claimed_by=claimer, claimed_at=now, updated_at=now
-            )
+            MediaFile.update(status=Status.PROCESSING, claimed_by=claimer, claimed_at=now, updated_at=now)
             .where((MediaFile.id == due) & (MediaFile.status == Status.PENDING))
             .returning(MediaFile)
             .execute()
@@ -192,5 +190,7 @@ def counts() -> dict[str, int]:
 def next_due_in(now: float | None = None) -> float | None:
     """Seconds until the next PENDING file is due (0 if one is due now), None if none waits."""
     now = time.time() if now is None else now
-    soonest = MediaFile.select(fn.MIN(MediaFile.next_attempt_at)).where(MediaFile.status == Status.PENDING).scalar()
+    soonest = (
+        MediaFile.select(fn.MIN(MediaFile.next_attempt_at)).where(MediaFile.status == Status.PENDING).scalar()
+    )
     return None if soonest is None else max(0.0, soonest - now)

@@ -37,7 +37,9 @@ def base_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("TMDB_", "OPENAI_", "CLEARMEDIA_", "NOTIFY_SOCKET", "JOURNAL_STREAM", "WATCHDOG_"))
+        if not k.startswith(
+            ("TMDB_", "OPENAI_", "CLEARMEDIA_", "NOTIFY_SOCKET", "JOURNAL_STREAM", "WATCHDOG_")
+        )
     }
     env.update(
         SOURCE_DIR=str(tmp_path / "downloads"),
@@ -55,7 +57,9 @@ def base_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     return env
 
 
-def run_cli(*args: str, env: dict[str, str], cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, env: dict[str, str], cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
     """Run `python -m clearmedia ARGS` as a user would; return the finished process."""
     return subprocess.run(
         [sys.executable, "-m", "clearmedia", *args],
@@ -67,7 +71,9 @@ def run_cli(*args: str, env: dict[str, str], cwd: Path | None = None, timeout: f
     )
 
 
-def wait_for(condition: Callable[[], object], timeout: float = 20, interval: float = 0.05, what: str = "condition"):
+def wait_for(
+    condition: Callable[[], object], timeout: float = 20, interval: float = 0.05, what: str = "condition"
+):
     """Poll `condition` until it returns something truthy; fail the test after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
