@@ -209,7 +209,7 @@ def _template(name: str, raw: dict[str, str]) -> str | None:
     # Imported late: naming imports config for Settings.
     from clearmedia.naming import validate_template
 
-    problem = validate_template(value)
+    problem = validate_template(value, kind="movie" if name == "MOVIE_TEMPLATE" else "episode")
     if problem:
         raise ConfigError(f"{name} is not a usable template: {problem} (got {_show(value)})")
     return value
