@@ -24,15 +24,11 @@ from clearmedia.linker import (
     LINK_FAILED_NO_SOURCE,
     LINK_SUCCESS,
     create_hardlink,
+    describe,
 )
 from clearmedia.models import MediaFile, Status, Subtitle
 from clearmedia.naming import library_path
 from clearmedia.subtitles import find_subtitles, subtitle_targets
-
-CROSS_DEVICE_REASON = (
-    "cannot hard-link across file systems: put SOURCE_DIR and TARGET_DIR in one mount or share "
-    "(Docker: one bind mount such as /data holding /data/torrents and /data/media)"
-)
 
 
 @dataclass
@@ -110,16 +106,12 @@ def _link(file: MediaFile, decision: Decision, settings: Settings) -> Status:
         queue.finish(file, Status.CONFLICT, error=reason, **fields)
         logger.warning("CONFLICT {}: {}", file.path, reason)
         return Status.CONFLICT
-    if result is LINK_FAILED_CROSS_DEVICE:
-        queue.finish(file, Status.FAILED, error=CROSS_DEVICE_REASON, **fields)
-        logger.error("FAILED {}: {}", file.path, CROSS_DEVICE_REASON)
-        return Status.FAILED
-    if result is LINK_FAILED_NO_SOURCE:
-        reason = "the file disappeared from the download folder before it was linked"
+    if result in (LINK_FAILED_CROSS_DEVICE, LINK_FAILED_NO_SOURCE):
+        reason = describe(result)
         queue.finish(file, Status.FAILED, error=reason, **fields)
         logger.error("FAILED {}: {}", file.path, reason)
         return Status.FAILED
-    raise TransientError(f"could not create the link {target} (see the log for the system error)")
+    raise TransientError(f"{describe(result)}: {target}")
 
 
 def process_file(file: MediaFile, settings: Settings, identifier) -> Status:
