@@ -1,0 +1,166 @@
+"""The docs keep step with the contract: every setting and command documented, the README's test
+command is CI's, and .env.example is a working settings file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from dotenv import dotenv_values
+
+from clearmedia.config import DEFAULTS, load_settings
+
+REPO = Path(__file__).resolve().parent.parent
+CONTRACT = REPO.parent / "shared" / "CONTRACT.md"
+README = (REPO / "README.md").read_text()
+README_ZH = (REPO / "README.zh-CN.md").read_text()
+ENV_EXAMPLE = REPO / ".env.example"
+NAME = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|\b(?:PARSER|WORKERS|NAMING)\b")
+
+# Used when the contract is not beside the repository (CI lays shared/ next to it as ../shared).
+FALLBACK_COMMANDS = {
+    "run": [],
+    "scan": ["--dry-run"],
+    "status": ["--json"],
+    "list": ["--status", "--limit", "--json"],
+    "retry": ["--status"],
+    "identify": ["--json"],
+    "check": [],
+    "health": [],
+}
+
+
+def contract_section(title: str) -> list[str]:
+    text = CONTRACT.read_text()
+    start = text.index(f"## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end != -1 else None].splitlines()
+
+
+def contract_settings() -> set[str]:
+    if not CONTRACT.is_file():
+        return set(DEFAULTS)
+    names = set()
+    for line in contract_section("Settings"):
+        if line.startswith("| ") and not line.startswith(("| setting", "|---")):
+            names.update(NAME.findall(line.split("|")[1]))
+    return names
+
+
+def contract_commands() -> dict[str, list[str]]:
+    if not CONTRACT.is_file():
+        return FALLBACK_COMMANDS
+    commands = {}
+    for line in contract_section("Commands"):
+        found = re.match(r"\| `clearmedia (\w+)([^`]*)`", line)
+        if found:
+            commands[found.group(1)] = re.findall(r"--[a-z-]+", found.group(2))
+    return commands
+
+
+SETTINGS = sorted(contract_settings() | set(DEFAULTS))
+
+
+def test_contract_lists_are_complete():
+    assert len(SETTINGS) >= 27 and "MOVIE_TEMPLATE" in SETTINGS and "HEALTH_PORT" in SETTINGS
+    assert set(contract_commands()) == set(FALLBACK_COMMANDS)
+
+
+@pytest.mark.parametrize("setting", SETTINGS)
+def test_every_setting_is_in_env_example_and_in_both_readme_tables(setting):
+    assert re.search(rf"^(# )?{setting}=", ENV_EXAMPLE.read_text(), re.M), (
+        f"{setting} missing in .env.example"
+    )
+    for name, text in (("README.md", README), ("README.zh-CN.md", README_ZH)):
+        rows = [line for line in text.splitlines() if line.startswith(f"| `{setting}`")]
+        assert rows, f"{setting} has no row in the settings table of {name}"
+
+
+@pytest.mark.parametrize(("command", "options"), sorted(contract_commands().items()))
+def test_every_command_and_option_is_in_the_readme(command, options):
+    rows = [line for line in README.splitlines() if line.startswith(f"| `clearmedia {command}")]
+    assert rows, f"clearmedia {command} has no row in the README's command table"
+    for option in options:
+        assert option in rows[0], f"{option} of clearmedia {command} is not documented"
+    assert f"clearmedia {command}" in README_ZH
+
+
+def test_global_option_and_exit_status_2_are_documented():
+    assert "--env-file" in README and "--env-file" in README_ZH
+    assert "Exit status 2" in README
+
+
+def ci_command() -> str:
+    lines = [
+        line for line in (REPO / ".ci" / "run").read_text().splitlines() if line.startswith("python3 -m venv")
+    ]
+    assert len(lines) == 1, "expected one install-and-test line in .ci/run"
+    return lines[0]
+
+
+def test_readme_test_command_is_exactly_what_ci_runs():
+    for text in (README, README_ZH):
+        quick_start = text[: text.index("## Docker")]
+        commands = re.findall(r"```sh\n(.*?)\n```", quick_start, re.S)
+        assert len(commands) == 2, "the quick start has exactly two commands: install+run, install+test"
+        assert commands[1] == ci_command()
+        assert "clearmedia run" in commands[0] and "\n" not in commands[0]
+
+
+def test_readme_links_the_chinese_version_and_back():
+    assert "(README.zh-CN.md)" in README.split("\n## ")[0]
+    assert "(README.md)" in README_ZH.split("\n## ")[0]
+
+
+def test_relative_links_in_the_readmes_point_at_files():
+    for text in (README, README_ZH):
+        for target in re.findall(r"\]\(([^)#:]+)\)", text):
+            assert (REPO / target).exists(), f"broken link {target}"
+
+
+def env_example_with(tmp_path: Path, uncomment=()) -> Path:
+    """.env.example with its placeholder folders replaced by real ones (and some lines uncommented)."""
+    text = ENV_EXAMPLE.read_text()
+    values = dotenv_values(ENV_EXAMPLE)
+    for name in ("SOURCE_DIR", "TARGET_DIR"):
+        folder = tmp_path / name.lower()
+        folder.mkdir(exist_ok=True)
+        text = text.replace(f"{name}={values[name]}\n", f"{name}={folder}\n")
+    text = text.replace("# DATA_DIR=./data\n", f"DATA_DIR={tmp_path / 'data'}\n")
+    for name in uncomment:
+        text = re.sub(rf"^# ({name}=)", r"\1", text, flags=re.M)
+    out = tmp_path / "settings.env"
+    out.write_text(text)
+    return out
+
+
+def test_env_example_sets_only_the_required_settings():
+    values = dotenv_values(ENV_EXAMPLE)
+    assert list(values) == ["SOURCE_DIR", "TARGET_DIR", "TMDB_API_KEY", "OPENAI_API_KEY"]
+    assert all(values.values())
+
+
+def test_env_example_is_a_valid_settings_file(tmp_path):
+    settings = load_settings(env_example_with(tmp_path), require_library=True, environ={})
+    assert settings.source_dirs == ((tmp_path / "source_dir").resolve(),)
+    assert settings.target_dir == (tmp_path / "target_dir").resolve()
+    assert settings.tmdb_api_key and settings.openai_api_key
+    assert settings.effective_parser == "llm"
+
+
+def test_commented_values_in_env_example_are_the_real_defaults(tmp_path):
+    """Uncommenting a default line changes nothing; the example templates are usable templates."""
+    text = ENV_EXAMPLE.read_text()
+    commented = dict(re.findall(r"^# ([A-Z][A-Z0-9_]*)=(.*)$", text, re.M))
+    for name, default in DEFAULTS.items():
+        if default is not None and name not in ("SOURCE_DIR", "TARGET_DIR", "DATA_DIR"):
+            assert commented.get(name) == default, f".env.example shows {name}={commented.get(name)}"
+    plain = load_settings(env_example_with(tmp_path), require_library=True, environ={})
+    with_defaults = [n for n, d in DEFAULTS.items() if d is not None and n != "DATA_DIR"]
+    same = load_settings(env_example_with(tmp_path, with_defaults), require_library=True, environ={})
+    assert same == plain
+    templated = load_settings(
+        env_example_with(tmp_path, ["MOVIE_TEMPLATE", "EPISODE_TEMPLATE"]), require_library=True, environ={}
+    )
+    assert templated.movie_template and templated.episode_template
