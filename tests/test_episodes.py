@@ -1,0 +1,144 @@
+"""Season and episode numbers checked against the fake TMDB's season lists."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from clearmedia.config import load_settings
+from clearmedia.errors import IdentifyError
+from clearmedia.identify import Identifier
+from clearmedia.identify.episodes import map_absolute
+from clearmedia.identify.types import ParsedName
+from tests.fakes import tmdb_catalogue as cat
+from tests.fakes.fake_tmdb import FakeTMDB
+from tests.helpers import base_env
+
+
+def tv(title, **fields) -> ParsedName:
+    return ParsedName(title=title, media_type="tv", **fields)
+
+
+@pytest.fixture
+def fake():
+    with FakeTMDB() as server:
+        yield server
+
+
+@pytest.fixture
+def identifier(tmp_path, fake):
+    settings = load_settings(environ=base_env(tmp_path, TMDB_API_URL=fake.url), require_library=True)
+    made = Identifier(settings, parser=object())
+    yield made
+    made.close()
+
+
+def placed(identifier, parsed) -> tuple[int, int, tuple[int, ...]]:
+    found = identifier.identify_parsed(parsed)
+    assert found.match is not None, found.reason
+    return found.match.tmdb_id, found.match.season, found.match.episodes
+
+
+def counts_of(show: cat.Show) -> dict[int, int]:
+    return {s.season_number: s.episode_count for s in show.seasons}
+
+
+def test_map_absolute_uses_season_counts_and_skips_specials():
+    one_piece = counts_of(cat.find("tv", "One Piece"))
+    assert map_absolute(1087, one_piece) == (21, 132)
+    assert map_absolute(1, one_piece) == (1, 1)
+    assert map_absolute(61, one_piece) == (1, 61)
+    assert map_absolute(62, one_piece) == (2, 1)
+    oshi = counts_of(cat.find("tv", "[Oshi no Ko]"))
+    assert map_absolute(15, oshi) == (2, 4)
+    assert map_absolute(30, oshi) == (2, 19)  # past TMDB's list: the last season goes on
+    assert map_absolute(3, {}) == (1, 3)
+
+
+def test_explicit_episode_is_never_contradicted(identifier):
+    assert placed(identifier, tv("Breaking Bad", season=5, episodes=(14,))) == (1396, 5, (14,))
+    # TMDB lists 16 episodes in season 5, the name says 20: TMDB may lag, the name wins
+    assert placed(identifier, tv("Breaking Bad", season=5, episodes=(20,))) == (1396, 5, (20,))
+    # a season TMDB does not list at all
+    assert placed(identifier, tv("The Last of Us", season=3, episodes=(1,))) == (100088, 3, (1,))
+
+
+def test_multi_episode_file_keeps_its_list(identifier):
+    assert placed(identifier, tv("The Office", season=2, episodes=(1, 2))) == (2316, 2, (1, 2))
+    assert placed(identifier, tv("The Office", season=2, episodes=(1, 2, 3))) == (2316, 2, (1, 2, 3))
+
+
+def test_specials_are_season_zero(identifier):
+    assert placed(identifier, tv("Breaking Bad", season=0, episodes=(3,))) == (1396, 0, (3,))
+
+
+def test_anime_absolute_numbers(identifier):
+    assert placed(identifier, tv("Oshi no Ko", absolute_episode=15)) == (203737, 2, (4,))
+    assert placed(identifier, tv("One Piece", absolute_episode=1087)) == (37854, 21, (132,))
+    assert placed(identifier, tv("Frieren", absolute_episode=28)) == (209867, 1, (28,))
+    # "Show - 15" read as a plain episode with no season: beyond season 1, so absolute
+    assert placed(identifier, tv("Oshi no Ko", episodes=(15,))) == (203737, 2, (4,))
+
+
+def test_season_folder_with_absolute_number_inside(identifier):
+    # Season 2/[Group] Oshi no Ko - 15.mkv: season 2 has 13 episodes, 15 counts from the start
+    assert placed(identifier, tv("Oshi no Ko", season=2, absolute_episode=15)) == (203737, 2, (4,))
+    assert placed(identifier, tv("Oshi no Ko", season=2, absolute_episode=3)) == (203737, 2, (3,))
+
+
+def test_no_season_means_season_one(identifier):
+    assert placed(identifier, tv("甄嬛传", episodes=(45,))) == (46393, 1, (45,))
+
+
+def test_tv_without_any_episode_number_is_not_placed(identifier):
+    found = identifier.identify_parsed(tv("Breaking Bad"))
+    assert found.match is None
+    assert found.reason == '"绝命毒师" is a TV show on TMDB, but the name has no episode number'
+
+
+def test_daily_show_by_air_date(identifier, fake):
+    parsed = tv("The Late Show with Stephen Colbert", year=2023, air_date="2023-10-03")
+    assert placed(identifier, parsed) == (63770, 9, (2,))
+    assert fake.count("/season/") == 1  # the season that started that year is looked at first
+    # early 2023 belongs to the season that started in 2022
+    season_8 = cat.find("tv", "The Late Show with Stephen Colbert").season(8)
+    episode = cat.episode_dates(season_8).index("2023-02-15") + 1
+    assert placed(identifier, tv("The Late Show with Stephen Colbert", air_date="2023-02-15")) == (
+        63770,
+        8,
+        (episode,),
+    )
+
+
+def test_daily_show_with_unknown_date_fails_clearly(identifier):
+    with pytest.raises(IdentifyError, match="aired on 2023-10-07"):  # a Saturday: no episode
+        identifier.identify_parsed(tv("The Late Show with Stephen Colbert", air_date="2023-10-07"))
+
+
+def test_season_pack_costs_one_show_and_at_most_one_season_request(identifier, fake):
+    """12 files of one season pack, identified by 8 threads at once."""
+    pack = [tv("Breaking Bad", season=3, episodes=(n,)) for n in range(1, 13)]
+    results: dict[int, tuple] = {}
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(8)
+
+    def work(items):
+        barrier.wait()
+        try:
+            for parsed in items:
+                results[parsed.episodes[0]] = placed(identifier, parsed)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(pack[i::8],)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors
+    assert results == {n: (1396, 3, (n,)) for n in range(1, 13)}
+    paths = fake.paths()
+    assert paths.count("/tv/1396") == 1
+    assert sum("/season/" in p for p in paths) <= 1
+    assert sum(p.startswith("/search/") for p in paths) == 1

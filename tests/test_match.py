@@ -1,0 +1,192 @@
+"""Choosing the TMDB title: the hard cases, against the fake TMDB over real HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from clearmedia.config import load_settings
+from clearmedia.identify import Identifier
+from clearmedia.identify.match import normalize_title, title_similarity
+from clearmedia.identify.types import ParsedName
+from tests.fakes import tmdb_catalogue as cat
+from tests.fakes.fake_tmdb import FakeTMDB
+from tests.helpers import base_env
+
+
+class StubParser:
+    """Answers fixed parses, so these tests do not depend on the real parsers."""
+
+    def __init__(self, parses: dict[str, ParsedName]):
+        self.parses = parses
+
+    def parse(self, relative_path: str) -> ParsedName:
+        return self.parses[relative_path]
+
+
+@pytest.fixture(scope="module")
+def fake():
+    with FakeTMDB() as server:
+        yield server
+
+
+@pytest.fixture
+def make_identifier(tmp_path, fake):
+    made: list[Identifier] = []
+
+    def make(parser=None, **overrides) -> Identifier:
+        settings = load_settings(
+            environ=base_env(tmp_path, TMDB_API_URL=fake.url, **overrides), require_library=True
+        )
+        identifier = Identifier(settings, parser=parser or StubParser({}))
+        made.append(identifier)
+        return identifier
+
+    yield make
+    for identifier in made:
+        identifier.close()
+
+
+def movie(title, year=None, alt=None):
+    return ParsedName(title=title, alt_title=alt, year=year, media_type="movie")
+
+
+DUNE_1984 = cat.find("movie", "Dune", 1984)
+DUNE_2021 = cat.find("movie", "Dune", 2021)
+
+HARD_CASES = [
+    ("Dune by year 2021", movie("Dune", 2021), "movie", DUNE_2021.id),
+    ("Dune by year 1984", movie("Dune", 1984), "movie", DUNE_1984.id),
+    ("Dune without year: the popular one", movie("Dune"), "movie", DUNE_2021.id),
+    ("year off by one", movie("Dune", 2020), "movie", DUNE_2021.id),
+    ("year off by one, other side", movie("Inception", 2011), "movie", 27205),
+    ("Fargo the film", movie("Fargo", 1996), "movie", 275),
+    ("Fargo the series by S01E01", ParsedName("Fargo", season=1, episodes=(1,)), "tv", 60622),
+    (
+        "Fargo the series even when called a movie",
+        ParsedName("Fargo", media_type="movie", season=5, episodes=(4,)),
+        "tv",
+        60622,
+    ),
+    ("1917 read as a year", movie("", 1917), "movie", 530915),
+    ("1917 as title", movie("1917", 2019), "movie", 530915),
+    ("Blade Runner + 2049 read as year", movie("Blade Runner", 2049), "movie", 335984),
+    ("Blade Runner 2049", movie("Blade Runner 2049", 2017), "movie", 335984),
+    ("Blade Runner 1982", movie("Blade Runner", 1982), "movie", 78),
+    ("2001 read as year", movie("A Space Odyssey", 2001), "movie", 62),
+    ("2001: A Space Odyssey", movie("2001: A Space Odyssey", 1968), "movie", 62),
+    (
+        "1883 as year of a show",
+        ParsedName("", year=1883, media_type="tv", season=1, episodes=(3,)),
+        "tv",
+        118357,
+    ),
+    ("Chinese only", movie("哪吒之魔童闹海", 2025), "movie", 980477),
+    ("English only", movie("Ne Zha 2", 2025), "movie", 980477),
+    ("Chinese and English", movie("热辣滚烫", 2024, alt="YOLO"), "movie", 1136867),
+    ("English name of a Chinese film", movie("YOLO", 2024), "movie", 1136867),
+    ("romanized Japanese", movie("Sen to Chihiro no Kamikakushi", 2001), "movie", 129),
+    ("Se7en written Seven", movie("Seven", 1995), "movie", 807),
+    ("accents and colon", movie("Leon The Professional", 1994), "movie", 101),
+    ("It, the film", movie("It", 2017), "movie", 346364),
+    ("Home Alone, not the sequel", movie("Home Alone", 1990), "movie", 771),
+    ("The Thing 1982, not 2011", movie("The Thing", 1982), "movie", 1091),
+    ("Chinese tv name", ParsedName("甄嬛传", media_type="tv", episodes=(45,)), "tv", 46393),
+    ("The Office US", ParsedName("The Office US", media_type="tv", season=2, episodes=(1,)), "tv", 2316),
+    ("The Bear, the series", ParsedName("The Bear", media_type="tv", season=3, episodes=(4,)), "tv", 136315),
+]
+
+
+@pytest.mark.parametrize(
+    ("parsed", "media_type", "tmdb_id"), [c[1:] for c in HARD_CASES], ids=[c[0] for c in HARD_CASES]
+)
+def test_hard_cases(make_identifier, parsed, media_type, tmdb_id):
+    found = make_identifier().identify_parsed(parsed)
+    assert found.match is not None, found.reason
+    assert (found.match.media_type, found.match.tmdb_id) == (media_type, tmdb_id)
+    entry = cat.by_id(media_type, tmdb_id)
+    assert found.match.title == entry.zh  # TMDB_LANGUAGE=zh-CN by default
+    date = entry.release_date if media_type == "movie" else entry.first_air_date
+    assert found.match.year == int(date[:4])
+
+
+def test_usual_case_costs_one_search(make_identifier, fake):
+    fake.reset()
+    found = make_identifier().identify_parsed(movie("The Matrix", 1999))
+    assert found.match.tmdb_id == 603 and found.match.title == "黑客帝国"
+    assert fake.count() == 1
+
+
+def test_titles_in_another_tmdb_language(make_identifier):
+    identifier = make_identifier(TMDB_LANGUAGE="en-US")
+    spirited = identifier.identify_parsed(movie("千与千寻", 2001))
+    assert (spirited.match.tmdb_id, spirited.match.title) == (129, "Spirited Away")
+    show = identifier.identify_parsed(ParsedName("甄嬛传", media_type="tv", season=1, episodes=(2,)))
+    assert (show.match.tmdb_id, show.match.title) == (46393, "Empresses in the Palace")
+
+
+def test_no_confident_match_says_why(make_identifier):
+    found = make_identifier().identify_parsed(movie("Totally Unknown Film", 2011))
+    assert found.match is None
+    assert found.reason == 'no confident TMDB match for "Totally Unknown Film" (2011)'
+
+
+def test_far_year_is_not_accepted(make_identifier):
+    found = make_identifier().identify_parsed(movie("The Matrix", 1975))
+    assert found.match is None
+    assert found.candidates and found.candidates[0]["tmdb_id"] == 603  # seen, but not trusted
+
+
+def test_missing_release_date_gives_no_year(make_identifier):
+    found = make_identifier().identify_parsed(movie("Dune Part Three"))
+    assert (found.match.tmdb_id, found.match.year) == (1170608, None)
+
+
+def test_identify_uses_the_parser_and_lists_candidates(make_identifier):
+    path = "Movies/Dune.1984.REMASTERED.1080p.BluRay.x264-SPOOKS/Dune.1984.REMASTERED.1080p.BluRay.x264-SPOOKS.mkv"
+    identifier = make_identifier(StubParser({path: movie("Dune", 1984)}))
+    found = identifier.identify(path)
+    assert found.match.tmdb_id == DUNE_1984.id and found.match.score >= 0.75
+    assert found.parse.title == "Dune"
+    first = found.candidates[0]
+    assert set(first) == {"tmdb_id", "media_type", "title", "year", "score"}
+    assert first["tmdb_id"] == DUNE_1984.id
+    assert found.match.to_dict()["episodes"] == []
+
+
+def test_rerun_with_new_identifier_is_served_from_cache(tmp_path, make_identifier, fake):
+    parses = [
+        movie("Dune", 2021),
+        movie("Sen to Chihiro no Kamikakushi", 2001),
+        ParsedName("Breaking Bad", media_type="tv", season=5, episodes=(14,)),
+        ParsedName("The Late Show with Stephen Colbert", media_type="tv", air_date="2023-10-03"),
+    ]
+    fake.reset()
+    first = [make_identifier().identify_parsed(p).match for p in parses]
+    assert fake.count() > 0
+    fake.reset()
+    again = [make_identifier().identify_parsed(p).match for p in parses]
+    assert again == first
+    assert fake.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Ｔｈｅ　Ｍａｔｒｉｘ", "The Matrix"),
+        ("Fast & Furious", "Fast and Furious"),
+        ("The Office", "Office"),
+        ("Rocky II", "Rocky 2"),
+        ("Léon: The Professional", "Leon The Professional"),
+        ("2001: A Space Odyssey", "2001 A Space Odyssey"),
+        ("Spider-Man", "Spider Man"),
+    ],
+)
+def test_normalized_titles_are_equal(a, b):
+    assert normalize_title(a) == normalize_title(b)
+
+
+def test_numbers_keep_sequels_apart():
+    assert title_similarity("Toy Story", "Toy Story 2") < 0.75
+    assert title_similarity("Blade Runner", "Blade Runner 2049") < 0.75
+    assert title_similarity("Spiderman", "Spider-Man") > 0.95
+    assert normalize_title("ぼっち・ざ・ろっく！") == "ぼっち ざ ろっく"  # kana keep their marks
