@@ -1,0 +1,298 @@
+"""A fake OpenAI-compatible Chat Completions endpoint on 127.0.0.1, for tests.
+
+    with FakeLLM() as llm:
+        env["OPENAI_BASE_URL"] = llm.url          # http://127.0.0.1:PORT/v1
+        env["OPENAI_API_KEY"] = llm.api_key       # test-openai-key-SECRET
+        llm.answers["Oshi.no.Ko"] = '{"title": "Oshi no Ko", "type": "tv"}'
+        ...
+        assert len(llm.chat_requests()) == 1
+
+By default every chat request is answered with the parse of the relative path found in the prompt,
+computed by `clearmedia.identify.rules` (guessit) and returned as JSON in the LLM answer shape, so a
+whole daemon can run against it without scripting each file.
+
+`answers` maps a substring of the user message (e.g. a relative path) to what to answer:
+- a str: the message content, as is (malformed answers included);
+- a dict: sent as its JSON text;
+- a list: one item per request, in order (the last item repeats);
+- a callable `(relative_path, body) -> str | dict`.
+The first key found in the user message wins.
+
+Faults: `fail_next(status, count, headers, body)` (status 0 closes the connection without an answer),
+`delay` seconds before each answer, `reject_response_format` (HTTP 400 when the request has
+`response_format`, like endpoints that do not support it). Every request needs
+`Authorization: Bearer test-openai-key-SECRET`, else 401.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+API_KEY = "test-openai-key-SECRET"
+MODELS = ("gpt-4o-mini", "test-model")
+
+Answer = str | dict | list | Callable[[str, dict], "str | dict"]
+
+
+def parse_answer_for(relative_path: str) -> dict:
+    """The LLM-shaped JSON answer for a path, read by guessit (our rules parser)."""
+    from clearmedia.errors import IdentifyError
+    from clearmedia.identify.rules import parse_name
+
+    try:
+        parsed = parse_name(relative_path)
+    except IdentifyError:
+        return {"title": None, "type": None}
+    return {
+        "title": parsed.title,
+        "alt_title": parsed.alt_title,
+        "year": parsed.year,
+        "type": parsed.media_type,
+        "season": parsed.season,
+        "episodes": list(parsed.episodes),
+        "absolute_episode": parsed.absolute_episode,
+        "air_date": parsed.air_date,
+    }
+
+
+def path_in_prompt(user_message: str) -> str:
+    """The relative path inside a user message: the `path` of its JSON object, else the whole text."""
+    match = re.search(r"\{.*\}", user_message, re.DOTALL)
+    if match:
+        try:
+            data = json.loads(match.group(0))
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            for key in ("path", "relative_path", "file", "name"):
+                if isinstance(data.get(key), str):
+                    return data[key]
+    return user_message.strip()
+
+
+class FakeLLM:
+    """The fake endpoint; a context manager that serves in a background thread."""
+
+    def __init__(self, api_key: str = API_KEY) -> None:
+        self.api_key = api_key
+        self.answers: dict[str, Answer] = {}
+        self.delay: float = 0.0
+        self.reject_response_format = False
+        self._lock = threading.Lock()
+        self._requests: list[dict] = []
+        self._faults: list[tuple[int, dict, Any]] = []
+        self._stopping = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def start(self) -> FakeLLM:
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._server.block_on_close = False
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-llm", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeLLM:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "FakeLLM is not started"
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        """Base URL for OPENAI_BASE_URL."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    # --- scripting -------------------------------------------------------------------------
+    def fail_next(self, status: int, count: int = 1, headers: dict | None = None, body: Any = None) -> None:
+        """Answer the next `count` requests with HTTP `status` (0: drop the connection)."""
+        with self._lock:
+            self._faults.extend([(status, dict(headers or {}), body)] * count)
+
+    def reset(self) -> None:
+        """Forget received requests, scripted answers, faults, delay and flags."""
+        with self._lock:
+            self._requests.clear()
+            self._faults.clear()
+            self.answers.clear()
+            self.delay = 0.0
+            self.reject_response_format = False
+
+    @property
+    def requests(self) -> list[dict]:
+        """Every request received, oldest first: dicts with time, method, path, body, user (a copy)."""
+        with self._lock:
+            return list(self._requests)
+
+    def chat_requests(self) -> list[dict]:
+        return [r for r in self.requests if r["path"].endswith("/chat/completions")]
+
+    def sent_paths(self) -> list[str]:
+        """The relative path each chat request asked about."""
+        return [path_in_prompt(r["user"] or "") for r in self.chat_requests()]
+
+    # --- answering (called by the handler) ---------------------------------------------------
+    def _record(self, entry: dict) -> tuple[int, dict, Any] | None:
+        with self._lock:
+            self._requests.append(entry)
+            return self._faults.pop(0) if self._faults else None
+
+    def _content_for(self, user_message: str, body: dict) -> str:
+        relative_path = path_in_prompt(user_message)
+        with self._lock:
+            scripted = None
+            for key, answer in self.answers.items():
+                if key in user_message:
+                    scripted = answer
+                    if isinstance(answer, list):
+                        scripted = answer.pop(0) if len(answer) > 1 else (answer[0] if answer else None)
+                    break
+        if scripted is None:
+            scripted = parse_answer_for(relative_path)
+        if callable(scripted):
+            scripted = scripted(relative_path, body)
+        return scripted if isinstance(scripted, str) else json.dumps(scripted, ensure_ascii=False)
+
+    def _sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self._stopping.wait(seconds)
+
+
+def _error_body(status: int, message: str, kind: str, param: str | None = None) -> dict:
+    return {"error": {"message": message, "type": kind, "param": param, "code": str(status)}}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeLLM
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args) -> None:  # keep test output quiet
+        pass
+
+    def _send(self, status: int, payload: Any, headers: dict | None = None) -> None:
+        data = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, str(value))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _handle(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        user = None
+        if isinstance(body, dict):
+            users = [m.get("content") for m in body.get("messages") or [] if m.get("role") == "user"]
+            user = users[-1] if users and isinstance(users[-1], str) else None
+        fake = self.fake
+        fault = fake._record(
+            {"time": time.time(), "method": method, "path": self.path, "body": body, "user": user}
+        )
+        fake._sleep(fake.delay)
+        if fault is not None:
+            status, headers, fault_body = fault
+            if status == 0:
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+            if fault_body is None:
+                fault_body = _error_body(status, f"injected failure {status}", "server_error")
+            elif isinstance(fault_body, str):
+                fault_body = fault_body.encode()
+            self._send(status, fault_body, headers)
+            return
+        if self.headers.get("Authorization") != f"Bearer {fake.api_key}":
+            self._send(401, _error_body(401, "Incorrect API key provided.", "invalid_request_error"))
+            return
+        path = self.path.split("?")[0].rstrip("/")
+        if method == "GET" and path == "/v1/models":
+            self._send(
+                200,
+                {
+                    "object": "list",
+                    "data": [{"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in MODELS],
+                },
+            )
+        elif method == "POST" and path == "/v1/chat/completions":
+            self._chat(body, user)
+        else:
+            self._send(404, _error_body(404, f"no route {method} {path}", "invalid_request_error"))
+
+    def _chat(self, body: Any, user: str | None) -> None:
+        fake = self.fake
+        if not isinstance(body, dict) or not body.get("model") or not isinstance(body.get("messages"), list):
+            self._send(400, _error_body(400, "model and messages are required", "invalid_request_error"))
+            return
+        if fake.reject_response_format and "response_format" in body:
+            self._send(
+                400,
+                _error_body(
+                    400,
+                    "response_format is not supported by this model",
+                    "invalid_request_error",
+                    "response_format",
+                ),
+            )
+            return
+        content = fake._content_for(user or "", body)
+        prompt_tokens = sum(len(str(m.get("content", ""))) // 4 + 1 for m in body["messages"])
+        completion_tokens = len(content) // 4 + 1
+        self._send(
+            200,
+            {
+                "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body["model"],
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": content, "refusal": None},
+                        "logprobs": None,
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": prompt_tokens,
+                    "completion_tokens": completion_tokens,
+                    "total_tokens": prompt_tokens + completion_tokens,
+                },
+                "system_fingerprint": "fp_fake",
+            },
+        )
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_GET(self) -> None:
+        self._handle("GET")
