@@ -1,16 +1,15 @@
-"""TMDB requests per file: first run and rerun (new Identifier, same DATA_DIR), against the fake TMDB.
+"""LLM and TMDB requests per file: first run and rerun (new Identifier, same DATA_DIR), against fakes.
 
     .venv/bin/python -m tests.benchmarks.bench_identify [--workers 4] [--latency 0.02]
 
-Tree: 2 season packs of 12 episodes + 20 films. Goals: rerun 0 requests per file; first run
-<= 0.5 TMDB requests per file for the season-pack files. Uses the guessit parser
-(`make_parser` with PARSER=guessit) when that module exists, else a tiny inline parser.
+Tree: 2 season packs of 12 episodes + 20 films, identified once with PARSER=llm (fake LLM) and
+once with PARSER=guessit. Goals: rerun 0 LLM and 0 TMDB requests per file; first run at most 1 LLM
+request per file and at most 0.5 TMDB requests per file for the season-pack files.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -19,12 +18,13 @@ from pathlib import Path
 from loguru import logger
 
 from clearmedia.config import load_settings
+from clearmedia.db import open_database
 from clearmedia.identify import Identifier
-from clearmedia.identify.types import ParsedName
+from tests.fakes.fake_llm import FakeLLM
 from tests.fakes.fake_tmdb import FakeTMDB
 from tests.helpers import base_env
 
-GOAL_PACK_FIRST, GOAL_RERUN = 0.5, 0.0
+GOAL_PACK_FIRST, GOAL_RERUN, GOAL_LLM_FIRST = 0.5, 0.0, 1.0
 
 PACKS = [
     ("Breaking.Bad.S02.1080p.BluRay.x264-ROVERS", "Breaking.Bad.S02E{e:02d}.1080p.BluRay.x264-ROVERS.mkv"),
@@ -57,79 +57,62 @@ FILMS = [
 ]
 
 
-class InlineParser:
-    """Fallback when clearmedia.identify.parser is not there: enough for this tree's names."""
-
-    def parse(self, relative_path: str) -> ParsedName:
-        name = Path(relative_path).stem
-        episode = re.search(r"^(.*?)[. ]S(\d+)E(\d+)", name)
-        if episode:
-            title = episode[1].replace(".", " ").removesuffix(" US")
-            return ParsedName(title, media_type="tv", season=int(episode[2]), episodes=(int(episode[3]),))
-        film = re.search(r"^(.*?)[. (]+((?:19|20)\d\d)\b(?!.*\b(?:19|20)\d\d\b)", name)
-        title, year = (film[1], int(film[2])) if film else (name, None)
-        return ParsedName(re.sub(r"[._]", " ", title).strip(), year=year, media_type="movie")
-
-
 def tree() -> tuple[list[str], list[str]]:
     packs = [f"TV/{folder}/{pattern.format(e=e)}" for folder, pattern in PACKS for e in range(1, 13)]
     films = [f"Movies/{name}" for name in FILMS]
     return packs, films
 
 
-def make_identifier(settings) -> tuple[Identifier, str]:
-    try:
-        from clearmedia.identify.parser import make_parser
-
-        parser = make_parser(settings)
-        return Identifier(settings, parser=parser), getattr(parser, "name", settings.effective_parser)
-    except ImportError:
-        return Identifier(settings, parser=InlineParser()), "inline"
-
-
-def run(settings, fake: FakeTMDB, files: list[str], workers: int) -> tuple[dict[str, int], float, int, str]:
-    """Identify `files` with a new Identifier; return requests per path kind, seconds, misses, parser."""
-    identifier, parser_name = make_identifier(settings)
-    fake.reset()
+def run(
+    settings, tmdb: FakeTMDB, llm: FakeLLM, files: list[str], workers: int
+) -> tuple[int, int, float, int]:
+    """Identify `files` with a new Identifier; return TMDB requests, LLM requests, seconds, misses."""
+    identifier = Identifier(settings)
+    tmdb.reset()
+    llm.reset()
     started = time.monotonic()
     with ThreadPoolExecutor(workers) as pool:
         results = list(pool.map(identifier.identify, files))
     elapsed = time.monotonic() - started
     identifier.close()
     misses = sum(1 for r in results if r.match is None)
-    kinds = {"search": fake.count("/search/"), "season": fake.count("/season/")}
-    kinds["details"] = fake.count() - kinds["search"] - kinds["season"]
-    kinds["total"] = fake.count()
-    return kinds, elapsed, misses, parser_name
+    return tmdb.count(), len(llm.chat_requests()), elapsed, misses
 
 
 def main() -> None:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--workers", type=int, default=4)
-    args.add_argument("--latency", type=float, default=0.02, help="seconds the fake TMDB takes per answer")
-    args.add_argument("--parser", default="guessit", help="PARSER setting (guessit; llm needs OPENAI_* set)")
+    args.add_argument("--latency", type=float, default=0.02, help="seconds the fakes take per answer")
     opts = args.parse_args()
     logger.remove()  # figures, not log lines
     packs, films = tree()
     print(f"tree: {len(packs)} season-pack files (2 packs), {len(films)} films; workers={opts.workers}")
-    with tempfile.TemporaryDirectory() as tmp, FakeTMDB(delay=opts.latency) as fake:
-        settings = load_settings(
-            environ=base_env(Path(tmp), TMDB_API_URL=fake.url, PARSER=opts.parser), require_library=True
-        )
-        figures = {}
-        for label, files in (("season packs", packs), ("films", films)):
-            for round_name in ("first run", "rerun"):
-                kinds, elapsed, misses, parser_name = run(settings, fake, files, opts.workers)
-                figures[(label, round_name)] = kinds["total"] / len(files)
-                print(
-                    f"{label:13} {round_name:9}: {kinds['total']:3} TMDB requests = "
-                    f"{kinds['total'] / len(files):.2f}/file (search {kinds['search']}, details {kinds['details']}, "
-                    f"season {kinds['season']}); {elapsed:.2f} s; unidentified {misses}; parser {parser_name}"
-                )
-    ok_first = figures[("season packs", "first run")] <= GOAL_PACK_FIRST
-    ok_rerun = all(figures[(label, "rerun")] <= GOAL_RERUN for label in ("season packs", "films"))
-    print(f"goal season packs first run <= {GOAL_PACK_FIRST}/file: {'met' if ok_first else 'MISSED'}")
-    print(f"goal rerun = 0/file: {'met' if ok_rerun else 'MISSED'}")
+    met = True
+    for parser in ("llm", "guessit"):
+        with tempfile.TemporaryDirectory() as tmp, FakeTMDB(delay=opts.latency) as tmdb, FakeLLM() as llm:
+            llm.delay = opts.latency
+            env = base_env(Path(tmp), TMDB_API_URL=tmdb.url, PARSER=parser)
+            env.update(OPENAI_BASE_URL=llm.url, OPENAI_API_KEY=llm.api_key, LLM_MODEL="test-model")
+            settings = load_settings(environ=env, require_library=True)
+            db = open_database(settings.data_dir)
+            for label, files in (("season packs", packs), ("films", films)):
+                for round_name in ("first run", "rerun"):
+                    tmdb_n, llm_n, elapsed, misses = run(settings, tmdb, llm, files, opts.workers)
+                    per_tmdb, per_llm = tmdb_n / len(files), llm_n / len(files)
+                    print(
+                        f"PARSER={parser:7} {label:12} {round_name:9}: TMDB {tmdb_n:3} = {per_tmdb:.2f}/file, "
+                        f"LLM {llm_n:3} = {per_llm:.2f}/file; {elapsed:.2f} s; unidentified {misses}"
+                    )
+                    if round_name == "rerun":
+                        met &= tmdb_n == 0 and llm_n == 0
+                    else:
+                        met &= per_llm <= GOAL_LLM_FIRST
+                        met &= label != "season packs" or per_tmdb <= GOAL_PACK_FIRST
+            db.close()
+    print(
+        f"goals (rerun 0 and 0; first run <= {GOAL_LLM_FIRST:g} LLM/file, season packs <= "
+        f"{GOAL_PACK_FIRST} TMDB/file): {'met' if met else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":
