@@ -57,25 +57,30 @@ def claimer_alive(claimer: str) -> bool:
     return current is not None and (start == "0" or current == start)
 
 
+#: One statement, prepared once: peewee would spend ~1 ms of Python building it for every claim
+#: (tests/benchmarks/bench_claims.py), several times what SQLite needs to run it.
+_CLAIM_SQL = (
+    "UPDATE media_file SET status = ?, claimed_by = ?, claimed_at = ?, updated_at = ? "
+    "WHERE id = (SELECT id FROM media_file WHERE status = ? AND next_attempt_at <= ? "
+    "ORDER BY next_attempt_at, id LIMIT 1) AND status = ? RETURNING *"
+)
+
+
 def claim(claimer: str | None = None, now: float | None = None) -> MediaFile | None:
     """Claim the next due PENDING file for `claimer`; return it, or None when nothing is due."""
     claimer = claimer or claimer_id()
     now = time.time() if now is None else now
     db = MediaFile._meta.database
-    due = (
-        MediaFile.select(MediaFile.id)
-        .where((MediaFile.status == Status.PENDING) & (MediaFile.next_attempt_at <= now))
-        .order_by(MediaFile.next_attempt_at, MediaFile.id)
-        .limit(1)
-    )
+    params = (Status.PROCESSING.value, claimer, now, now, Status.PENDING.value, now, Status.PENDING.value)
     with db.atomic("IMMEDIATE"):
-        rows = list(
-            MediaFile.update(status=Status.PROCESSING, claimed_by=claimer, claimed_at=now, updated_at=now)
-            .where((MediaFile.id == due) & (MediaFile.status == Status.PENDING))
-            .returning(MediaFile)
-            .execute()
-        )
+        rows = list(MediaFile.raw(_CLAIM_SQL, *params))
     return rows[0] if rows else None
+
+
+@cache
+def _update_sql(names: tuple[str, ...]) -> str:
+    columns = ", ".join(f'"{MediaFile._meta.fields[name].column_name}" = ?' for name in names)
+    return f"UPDATE media_file SET {columns} WHERE id = ? AND status = ? AND claimed_by IS ?"
 
 
 def _update_claimed(file: MediaFile, **fields) -> bool:
@@ -83,15 +88,10 @@ def _update_claimed(file: MediaFile, **fields) -> bool:
     fields.setdefault("updated_at", time.time())
     fields.setdefault("claimed_by", None)
     fields.setdefault("claimed_at", None)
-    changed = (
-        MediaFile.update(**fields)
-        .where(
-            (MediaFile.id == file.id)
-            & (MediaFile.status == Status.PROCESSING)
-            & (MediaFile.claimed_by == file.claimed_by)
-        )
-        .execute()
-    )
+    names = tuple(fields)
+    values = [MediaFile._meta.fields[name].db_value(fields[name]) for name in names]
+    values += [file.id, Status.PROCESSING.value, file.claimed_by]
+    changed = MediaFile._meta.database.execute_sql(_update_sql(names), values).rowcount
     if changed:
         for name, value in fields.items():
             setattr(file, name, value)

@@ -1,0 +1,683 @@
+"""Discover downloads: walk the source folders, filter them, record new videos as PENDING.
+
+A file is known by (device, inode). A full rescan loads the known index with one query and
+walks with `os.scandir`; a file whose directory entry (`d_ino`) and path match a known row is
+counted as known without even a `stat`, so an unchanged tree costs about what `find` costs.
+Everything else is `lstat`ed once, decided on, and new rows are inserted in batches.
+
+Paths are handled as bytes from end to end: names that are not UTF-8 survive untouched.
+Symlinks are never followed; source files are never opened.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import stat
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from itertools import chain
+from pathlib import Path
+
+from loguru import logger
+
+from clearmedia.config import Settings
+from clearmedia.db import database, open_database
+from clearmedia.models import MediaFile, Meta, Status, Subtitle
+
+MB = 1024 * 1024
+#: Rows per INSERT and transaction (fewer when SQLite allows fewer parameters in a statement).
+BATCH_SIZE = 500
+
+VIDEO_EXTENSIONS = frozenset(
+    b"mkv mp4 avi m2ts mts ts mov wmv webm flv rmvb rm iso m4v mpg mpeg vob 3gp divx ogm ogv asf f4v m2v".split()
+)
+#: Names of files still being written by qBittorrent, Transmission/wget, Chrome, and others.
+INCOMPLETE_SUFFIXES = (b".!qb", b".part", b".crdownload", b".tmp")
+ARIA2_SUFFIX = b".aria2"
+#: NAS housekeeping folders (compared in lower case); hidden folders (`.Trash-1000` …) are skipped too.
+SYSTEM_FOLDERS = frozenset(
+    name.lower()
+    for name in (
+        b"@eaDir",
+        b"#recycle",
+        b"@Recycle",
+        b"#snapshot",
+        b"@Recently-Snapshot",
+        b"lost+found",
+        b"$RECYCLE.BIN",
+        b"System Volume Information",
+    )
+)
+#: Folders of extras (name lower-cased, without spaces, dots, dashes or underscores) -> kind.
+EXTRAS_FOLDERS = {
+    b"sample": "sample",
+    b"samples": "sample",
+    b"extra": "extra",
+    b"extras": "extra",
+    b"featurette": "extra",
+    b"featurettes": "extra",
+    b"trailer": "extra",
+    b"trailers": "extra",
+    b"behindthescenes": "extra",
+    b"deletedscenes": "extra",
+    b"interview": "extra",
+    b"interviews": "extra",
+}
+_SEP = rb"(?:^|[\W_])"
+_END = rb"(?=[\W_]|$)"
+#: One cheap search that every file name passes through; only a hit runs the rules below.
+_MAYBE_EXTRA = re.compile(
+    rb"sample|trailer|featurette|nc|creditless|-(?:behindthescenes|deleted|interview|extra)$"
+)
+#: (pattern on the lower-case file name without extension, reason shown to people)
+NAME_RULES = (
+    (re.compile(_SEP + rb"sample" + _END), "sample file"),
+    (re.compile(_SEP + rb"trailers?\d*" + _END + rb"(?![\W_]*park)"), "trailer"),
+    (re.compile(_SEP + rb"featurettes?" + _END), "featurette"),
+    (
+        re.compile(_SEP + rb"(?:nc[\W_]?(?:op|ed)|creditless[\W_]?(?:op|ed|opening|ending))\d*" + _END),
+        "creditless opening/ending (NCOP/NCED)",
+    ),
+    # Plex's names for extras beside a movie (`Heat (1995)-featurette.mkv` is caught above).
+    (re.compile(rb"-(?:behindthescenes|deleted|interview|extra)$"), "extra (Plex-style suffix)"),
+)
+_NOT_WORD = re.compile(rb"[\W_]+")
+_INT64 = 1 << 63
+PENDING, IGNORED = Status.PENDING.value, Status.IGNORED.value
+#: For the per-file lines: the path is only turned into text when the line is really written.
+_lazy = logger.opt(lazy=True)
+
+
+def _to_db(number: int) -> int:
+    """Device and inode numbers are unsigned 64-bit; SQLite INTEGER is signed: wrap the top half."""
+    return number - (1 << 64) if number >= _INT64 else number
+
+
+def _from_db(number: int) -> int:
+    return number + (1 << 64) if number < 0 else number
+
+
+def shown(path: bytes | str) -> str:
+    """A path as text for a log line: bad UTF-8 as `\\xNN`, control characters escaped."""
+    text = path.decode("utf-8", "backslashreplace") if isinstance(path, bytes) else path
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+    return text
+
+
+def _megabytes(size: int, limit_mb: float) -> str:
+    """`size` in MB with one decimal, or more when one would round up to the limit itself."""
+    for digits in (1, 2, 3):
+        text = f"{size / MB:.{digits}f}"
+        if float(text) < limit_mb:
+            return text
+    return text
+
+
+def folder_reason(name: bytes) -> str | None:
+    """Given a folder name, the reason every video below it is IGNORED (extras folders), else None."""
+    kind = EXTRAS_FOLDERS.get(_NOT_WORD.sub(b"", name.lower()))
+    if kind is None:
+        return None
+    if kind == "sample":
+        return f'sample file (in the "{shown(name)}" folder)'
+    return f'extra (in the "{shown(name)}" folder)'
+
+
+def name_reason(stem_lower: bytes) -> str | None:
+    """Given a lower-case file name without extension, why it is IGNORED (sample, trailer …), else None."""
+    if _MAYBE_EXTRA.search(stem_lower):
+        for pattern, reason in NAME_RULES:
+            if pattern.search(stem_lower):
+                return reason
+    return None
+
+
+def _video_stem(name_lower: bytes) -> bytes | None:
+    """The name without its extension when the extension is a video's, else None."""
+    stem, dot, ext = name_lower.rpartition(b".")
+    return stem if dot and ext in VIDEO_EXTENSIONS else None
+
+
+def _is_incomplete_name(name_lower: bytes) -> bool:
+    """A video still being downloaded under a temporary name (`Movie.mkv.part` …)?"""
+    for suffix in INCOMPLETE_SUFFIXES:
+        if name_lower.endswith(suffix):
+            return _video_stem(name_lower[: -len(suffix)]) is not None
+    return False
+
+
+def _skipped_folder(name: bytes) -> bool:
+    return name[:1] == b"." or name.lower() in SYSTEM_FOLDERS
+
+
+@dataclass
+class ScanReport:
+    """What one pass found. `new`/`ignored` count rows created (or reset) by this pass."""
+
+    seen: int = 0  # video files looked at
+    new: int = 0  # recorded PENDING (including an inode reused by a different file)
+    known: int = 0  # already recorded (same path, or another hard link of a recorded file)
+    moved: int = 0  # recorded file found at a new path: path updated, not reprocessed
+    ignored: int = 0  # recorded IGNORED (sample, extra, too small)
+    unsettled: int = 0  # modified less than SETTLE_SECONDS ago: looked at again later
+    incomplete: int = 0  # still downloading (.part, .!qB, .crdownload, .tmp, NAME.aria2)
+    errors: int = 0  # folders or files that could not be read
+    new_ids: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{self.seen} video files seen: {self.new} new, {self.known} known, {self.moved} moved, "
+            f"{self.ignored} ignored, {self.unsettled} unsettled, {self.incomplete} incomplete, "
+            f"{self.errors} unreadable ({self.seconds:.2f} s)"
+        )
+
+
+class _QueryIndex:
+    """The known index for a few paths (watcher events): one small query per lookup.
+
+    Duck-types the `{device: {inode: path}}` dict that a full scan loads in one go.
+    """
+
+    def __init__(self, db):
+        self.db = db
+        self.subs: dict[int, _QuerySub] = {}
+
+    def get(self, device: int) -> _QuerySub:
+        return self.setdefault(device, None)
+
+    def setdefault(self, device: int, _default=None) -> _QuerySub:
+        sub = self.subs.get(device)
+        if sub is None:
+            sub = self.subs[device] = _QuerySub(self.db, device)
+        return sub
+
+
+class _QuerySub:
+    def __init__(self, db, device: int):
+        self.db, self.device, self.cache = db, device, {}
+
+    def get(self, inode: int) -> bytes | None:
+        if inode not in self.cache:
+            row = self.db.execute_sql(
+                "SELECT path FROM media_file WHERE device = ? AND inode = ?",
+                (_to_db(self.device), _to_db(inode)),
+            ).fetchone()
+            self.cache[inode] = bytes(row[0]) if row else None
+        return self.cache[inode]
+
+    def __setitem__(self, inode: int, path: bytes) -> None:
+        self.cache[inode] = path
+
+
+def load_index(db) -> dict[int, dict[int, bytes]]:
+    """Every known file as `{device: {inode: path}}`, read with one query as plain tuples."""
+    index: dict[int, dict[int, bytes]] = {}
+    cursor = db.execute_sql("SELECT device, inode, path FROM media_file ORDER BY device")
+    sub: dict[int, bytes] = {}
+    current = None
+    for device, inode, path in cursor:
+        if device != current:
+            current = device
+            sub = index.setdefault(_from_db(device), {})
+        sub[_from_db(inode)] = path if type(path) is bytes else os.fsencode(path)
+    return index
+
+
+class _Pass:
+    """The state of one pass (a full scan or one watcher path): index, pending rows, report."""
+
+    def __init__(self, scanner: Scanner, db, known):
+        self.scanner = scanner
+        self.settings = scanner.settings
+        self.db = db
+        self.known = known
+        self.report = ScanReport()
+        self.now = time.time()
+        self.settle = scanner.settings.settle_seconds
+        self.min_size = scanner.settings.min_file_size_bytes
+        self.pending: list[tuple] = []
+        self.excluded = scanner.excluded_keys()
+        self.writer = _Writer(db)
+        self.batch = batch_size(db)
+        # Devices of the recorded files. NFS, SMB, FUSE (mergerfs) and btrfs may number their
+        # device differently after a remount: a known path on an unseen device is checked.
+        self.devices = set(known) if isinstance(known, dict) else set()
+        self.by_path: dict[bytes, tuple[int, int]] | None = None
+        self.renumbered: list[tuple[int, int]] = []
+
+    def finish(self) -> ScanReport:
+        """Write what is still pending and return the complete report."""
+        self.flush()
+        self._write_renumbered()
+        self.writer.close(self.report)
+        return self.report
+
+    # -- walking ---------------------------------------------------------------------------
+
+    def walk(self, start: bytes, device: int, source_root: bytes, extra: str | None) -> None:
+        """Walk the folder `start` (device `device`) below `source_root`, deciding on every file.
+
+        The loop is the hot path of every rescan: keep per-file work here minimal.
+        """
+        stack = [(start, device, extra)]
+        report = self.report
+        known = self.known
+        decide = self._file
+        while stack:
+            folder, device, extra = stack.pop()
+            try:
+                with os.scandir(folder) as listing:
+                    entries = list(listing)
+            except OSError as error:
+                report.errors += 1
+                logger.warning("cannot read folder {}: {}", shown(folder), error.strerror or error)
+                continue
+            sub = known.get(device)
+            siblings = None
+            fast = 0
+            for entry in entries:
+                # A rescan's fast path: the entry's inode is recorded at this very path (no stat).
+                if sub is not None and sub.get(entry.inode()) == entry.path:
+                    fast += 1
+                    continue
+                try:
+                    if entry.is_file(follow_symlinks=False):
+                        name = entry.name
+                        stem, dot, ext = name.lower().rpartition(b".")
+                        if not dot or ext not in VIDEO_EXTENSIONS:
+                            if _is_incomplete_name(name.lower()):
+                                report.incomplete += 1
+                            continue
+                        if name[:1] == b".":
+                            continue  # hidden: AppleDouble `._x.mkv`, sync tools' temporaries
+                        if siblings is None:
+                            siblings = {e.name for e in entries if e.name.endswith(ARIA2_SUFFIX)}
+                        if siblings and name + ARIA2_SUFFIX in siblings:
+                            report.seen += 1
+                            report.incomplete += 1
+                            continue
+                        decide(entry.path, stem, entry.stat(follow_symlinks=False), source_root, extra)
+                    elif entry.is_dir(follow_symlinks=False):
+                        child = self._subfolder(entry, extra)
+                        if child is not None:
+                            stack.append(child)
+                except FileNotFoundError:
+                    continue  # gone while we looked
+                except OSError as error:
+                    report.errors += 1
+                    logger.warning("cannot read {}: {}", shown(entry.path), error.strerror or error)
+            report.seen += fast
+            report.known += fast
+
+    def _subfolder(self, entry: os.DirEntry, extra: str | None):
+        name = entry.name
+        if _skipped_folder(name):
+            logger.debug("skipping folder {}", shown(entry.path))
+            return None
+        st = entry.stat(follow_symlinks=False)
+        if (st.st_dev, st.st_ino) in self.excluded:
+            logger.debug(
+                "skipping folder {} (TARGET_DIR, DATA_DIR or another source folder)", shown(entry.path)
+            )
+            return None
+        return entry.path, st.st_dev, extra or folder_reason(name)
+
+    def _file(
+        self, path: bytes, stem: bytes, st: os.stat_result, source_root: bytes, extra: str | None
+    ) -> str:
+        """Decide on one regular, visible, complete video file (`stem`: its lower-case name
+        without extension); return what happened, or "queued" when a new row waits in `pending`."""
+        report = self.report
+        report.seen += 1
+        device, inode = st.st_dev, st.st_ino
+        sub = self.known.get(device)
+        if sub is None:
+            sub = self.known.setdefault(device, {})
+        old = sub.get(inode)
+        reuse_id = None
+        if old is not None:
+            if old == path or _same_file(old, device, inode):
+                report.known += 1  # the same path, or another hard link of a recorded file
+                return "known"
+            row = self.db.execute_sql(
+                "SELECT id, size, mtime FROM media_file WHERE device = ? AND inode = ?",
+                (_to_db(device), _to_db(inode)),
+            ).fetchone()
+            if row is not None and row[1] == st.st_size and row[2] == st.st_mtime:
+                self._moved(row[0], old, path, source_root)
+                sub[inode] = path
+                return "moved"
+            reuse_id = row[0] if row is not None else None
+        elif self.devices and device not in self.devices and self._renumbered(path, device, inode, st):
+            report.known += 1
+            sub[inode] = path
+            return "known"
+        mtime = st.st_mtime
+        if self.settle and self.now - mtime < self.settle:
+            report.unsettled += 1
+            return "unsettled"
+        reason = extra or name_reason(stem)
+        size = st.st_size
+        if reason is None and size < self.min_size:
+            limit = self.settings.min_file_size_mb
+            reason = f"too small: {_megabytes(size, limit)} MB is under MIN_FILE_SIZE_MB={limit:g}"
+        sub[inode] = path
+        if reuse_id is not None:
+            self._reset(reuse_id, path, source_root, st, reason)
+            return "ignored" if reason else "new"
+        pending = self.pending
+        pending.append(
+            (
+                device if device < _INT64 else _to_db(device),
+                inode if inode < _INT64 else _to_db(inode),
+                path,
+                source_root,
+                size,
+                mtime,
+                IGNORED if reason else PENDING,
+                reason,
+                0,
+                0,
+                self.now,
+                self.now,
+            )
+        )
+        if len(pending) >= self.batch:
+            self.flush()
+        return "queued"
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Hand the pending rows to the writer."""
+        if self.pending:
+            rows, self.pending = self.pending, []
+            self.writer.write(rows)
+
+    def _renumbered(self, path: bytes, device: int, inode: int, st: os.stat_result) -> bool:
+        """Is this a recorded file (same path, inode, size, mtime) whose device number changed?"""
+        if self.by_path is None:
+            self.by_path = {p: (d, i) for d, sub in self.known.items() for i, p in sub.items()}
+        recorded = self.by_path.get(path)
+        if recorded is None or recorded[1] != inode:
+            return False
+        row = self.db.execute_sql(
+            "SELECT id, size, mtime FROM media_file WHERE device = ? AND inode = ?",
+            (_to_db(recorded[0]), _to_db(inode)),
+        ).fetchone()
+        if row is None or row[1] != st.st_size or row[2] != st.st_mtime:
+            return False
+        self.renumbered.append((_to_db(device), row[0]))
+        if len(self.renumbered) >= self.batch:
+            self._write_renumbered()
+        return True
+
+    def _write_renumbered(self) -> None:
+        if self.renumbered:
+            rows, self.renumbered = self.renumbered, []
+            with self.db.atomic("IMMEDIATE"):
+                self.db.cursor().executemany("UPDATE OR IGNORE media_file SET device = ? WHERE id = ?", rows)
+            logger.info("{} known files are now on device number {}", len(rows), _from_db(rows[-1][0]))
+
+    def _moved(self, file_id: int, old: bytes, path: bytes, source_root: bytes) -> None:
+        MediaFile.update(path=path, source_root=source_root, updated_at=time.time()).where(
+            MediaFile.id == file_id
+        ).execute()
+        self.report.moved += 1
+        logger.info("moved #{}: {} -> {}", file_id, shown(old), shown(path))
+
+    def _reset(self, file_id: int, path: bytes, source_root: bytes, st, reason: str | None) -> None:
+        """An inode reused by a different file: the row starts over as a new file."""
+        with self.db.atomic("IMMEDIATE"):
+            MediaFile.update(
+                path=path,
+                source_root=source_root,
+                size=st.st_size,
+                mtime=st.st_mtime,
+                status=Status.IGNORED if reason else Status.PENDING,
+                error=reason,
+                attempts=0,
+                next_attempt_at=0,
+                claimed_by=None,
+                claimed_at=None,
+                parse=None,
+                media_type=None,
+                tmdb_id=None,
+                title=None,
+                year=None,
+                season=None,
+                episodes=None,
+                target=None,
+                updated_at=self.now,
+            ).where(MediaFile.id == file_id).execute()
+            Subtitle.delete().where(Subtitle.video == file_id).execute()
+        if reason:
+            self.report.ignored += 1
+            logger.info("ignored #{} {} (reused inode): {}", file_id, shown(path), reason)
+        else:
+            self.report.new += 1
+            self.report.new_ids.append(file_id)
+            logger.info("new file #{} (reused inode): {}", file_id, shown(path))
+
+
+class _Writer:
+    """Inserts batches of new rows, each in one transaction, and logs each new file with its id."""
+
+    def __init__(self, db):
+        self.db = db
+        self.new_ids: list[int] = []
+        self.ignored = 0
+        self.conflicts = 0
+
+    def close(self, report: ScanReport) -> None:
+        """Add the counts of what was written to `report`."""
+        report.new += len(self.new_ids)
+        report.new_ids.extend(self.new_ids)
+        report.ignored += self.ignored
+        report.known += self.conflicts
+
+    def write(self, rows: list[tuple]) -> None:
+        """Insert `rows` in one transaction and log each new file with its id."""
+        db = self.db
+        with db.atomic("IMMEDIATE"):
+            before = db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM media_file").fetchone()[0]
+            db.execute_sql(insert_sql(len(rows)), list(chain.from_iterable(rows)))
+            after = db.execute_sql("SELECT MAX(id) FROM media_file").fetchone()[0]
+            if after - before == len(rows):
+                # Every row went in, and while we hold the write lock each new row gets the
+                # largest id + 1: the ids are before+1 … after, in order. No need to read back.
+                created = [
+                    (file_id, row[0], row[1], row[2], row[6], row[7])
+                    for file_id, row in zip(range(before + 1, after + 1), rows, strict=True)
+                ]
+            else:
+                created = db.execute_sql(
+                    "SELECT id, device, inode, path, status, error FROM media_file WHERE id > ? ORDER BY id",
+                    (before,),
+                ).fetchall()
+        self.conflicts += len(rows) - len(created)  # recorded meanwhile by another process
+        for file_id, _device, _inode, path, status, error in created:
+            if status == PENDING:
+                self.new_ids.append(file_id)
+                _lazy.info("new file #{}: {}", lambda i=file_id: i, lambda p=path: shown(p))
+            else:
+                self.ignored += 1
+                _lazy.info(
+                    "ignored #{} {}: {}", lambda i=file_id: i, lambda p=path: shown(p), lambda e=error: e
+                )
+
+
+INSERT_COLUMNS = (
+    "device",
+    "inode",
+    "path",
+    "source_root",
+    "size",
+    "mtime",
+    "status",
+    "error",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+    "updated_at",
+)
+#: ON CONFLICT: another process (a `scan` beside the daemon) recorded the same file meanwhile.
+
+
+def batch_size(db) -> int:
+    limit = db.connection().getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return max(1, min(BATCH_SIZE, limit // len(INSERT_COLUMNS)))
+
+
+@lru_cache(maxsize=4)
+def insert_sql(count: int) -> str:
+    """One multi-row INSERT for `count` rows.
+
+    Measured on 20,000 rows (tests/benchmarks/bench_scan.py): peewee's `insert_many` spends about
+    200 us per row building SQL text; `executemany` pays about 13 us per row, most of it SQLite
+    rebuilding the status CHECK's IN-list for every statement; one multi-row statement about 8 us.
+    ON CONFLICT: another process (a `scan` beside the daemon) recorded the same file meanwhile.
+    """
+    one = "(" + ", ".join("?" * len(INSERT_COLUMNS)) + ")"
+    return "INSERT INTO media_file ({}) VALUES {} ON CONFLICT (device, inode) DO NOTHING".format(
+        ", ".join(INSERT_COLUMNS), ", ".join([one] * count)
+    )
+
+
+def _same_file(path: bytes, device: int, inode: int) -> bool:
+    """Is `path` (still) the file (device, inode)?"""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return st.st_dev == device and st.st_ino == inode
+
+
+class Scanner:
+    """Finds settled videos below the source folders and records them (see the module docstring)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.sources: list[bytes] = [os.fsencode(os.path.abspath(p)) for p in settings.source_dirs]
+        self.last_report: ScanReport | None = None
+
+    def _database(self):
+        if database.obj is None:
+            open_database(self.settings.data_dir)
+        return database.obj
+
+    def excluded_keys(self) -> set[tuple[int, int]]:
+        """(device, inode) of folders never walked into: TARGET_DIR, DATA_DIR, and source folders
+        (a source folder inside another one is walked on its own, so it is its files' source_root)."""
+        keys = set()
+        folders: Iterable = (self.settings.target_dir, self.settings.data_dir, *self.sources)
+        for folder in folders:
+            if folder is None:
+                continue
+            try:
+                st = os.stat(folder)
+            except OSError:
+                continue
+            keys.add((st.st_dev, st.st_ino))
+        return keys
+
+    def scan_all(self) -> ScanReport:
+        """Walk every source folder, record what is new, write `Meta.last_scan`; return the report."""
+        started = time.monotonic()
+        db = self._database()
+        run = _Pass(self, db, load_index(db))
+        for root in self.sources:
+            try:
+                st = os.lstat(root)
+            except OSError as error:
+                run.report.errors += 1
+                logger.warning("cannot read source folder {}: {}", shown(root), error.strerror or error)
+                continue
+            run.walk(root, st.st_dev, root, None)
+        report = run.finish()
+        Meta.set_value("last_scan", datetime.now(UTC).isoformat(timespec="seconds"))
+        report.seconds = time.monotonic() - started
+        changed = report.new or report.moved or report.ignored or report.errors
+        (logger.info if changed else logger.debug)("scan: {}", report.summary())
+        self.last_report = report
+        return report
+
+    def _root_for(self, path: bytes) -> bytes | None:
+        """The innermost source folder holding `path`, or None."""
+        best = None
+        for root in self.sources:
+            if (path == root or path.startswith(root.rstrip(b"/") + b"/")) and (
+                best is None or len(root) > len(best)
+            ):
+                best = root
+        return best
+
+    def consider(self, path: Path | str | bytes) -> str:
+        """Decide on one path handed over by the watcher; return what happened to it.
+
+        A file gives "new", "known", "moved", "ignored", "unsettled", "incomplete" or "skipped"
+        (not a video, gone, hidden, outside the source folders, below TARGET_DIR/DATA_DIR, or
+        reached through a symlink). A folder (moved in whole) is walked and gives "folder";
+        `last_report` then tells what was found in it.
+        """
+        raw = os.fsencode(os.path.abspath(os.fsencode(path)))
+        root = self._root_for(raw)
+        if root is None:
+            return "skipped"
+        db = self._database()
+        run = _Pass(self, db, _QueryIndex(db))
+        self.last_report = run.report
+        parts = [p for p in raw[len(root) :].split(b"/") if p]
+        folder, extra = root, None
+        try:
+            for part in parts[:-1]:
+                folder = folder + b"/" + part
+                if not self._walkable(part, os.lstat(folder), run):
+                    return "skipped"
+                extra = extra or folder_reason(part)
+            st = os.lstat(raw)
+        except OSError:
+            return "skipped"
+        if stat.S_ISDIR(st.st_mode):
+            if parts and not self._walkable(parts[-1], st, run):
+                return "skipped"
+            if parts:
+                extra = extra or folder_reason(parts[-1])
+            run.walk(raw, st.st_dev, root, extra)
+            run.finish()
+            return "folder"
+        if not stat.S_ISREG(st.st_mode):
+            return "skipped"
+        name = parts[-1]
+        stem = _video_stem(name.lower())
+        if stem is None:
+            if _is_incomplete_name(name.lower()):
+                run.report.incomplete += 1
+                return "incomplete"
+            return "skipped"
+        if name[:1] == b".":
+            return "skipped"
+        if os.path.lexists(raw + ARIA2_SUFFIX):
+            run.report.seen += 1
+            run.report.incomplete += 1
+            return "incomplete"
+        outcome = run._file(raw, stem, st, root, extra)
+        if outcome == "queued":
+            report = run.finish()
+            return "new" if report.new else "ignored" if report.ignored else "known"  # known: a race
+        return outcome
+
+    @staticmethod
+    def _walkable(name: bytes, st: os.stat_result, run: _Pass) -> bool:
+        return (
+            stat.S_ISDIR(st.st_mode)
+            and not _skipped_folder(name)
+            and (st.st_dev, st.st_ino) not in run.excluded
+        )

@@ -1,0 +1,1 @@
+"""Benchmarks: run each as `python -m tests.benchmarks.NAME`; they print figures, nothing is asserted."""
