@@ -1,0 +1,575 @@
+"""`clearmedia run`: watcher + periodic rescan + worker threads + health endpoint + sd_notify.
+
+Threads: `watcher` (watchdog observer and the `settle` thread handing settled paths to the
+scanner), `rescan` (one full scan at start, then every SCAN_INTERVAL), WORKERS `worker-N` threads
+claiming and processing files, `health` (HTTP). The main thread runs a light loop: it reclaims
+files of dead processes, replaces dead workers, pings the systemd watchdog, updates STATUS and
+logs progress; signal handlers only set a flag (the wakeup fd ends the loop's wait at once).
+
+Stopping (SIGTERM or SIGINT): stop claiming, give files in progress STOP_GRACE seconds to finish,
+release the rest back to PENDING, exit 0. A second signal exits at once with status 130; files
+it interrupts stay PROCESSING until the next start reclaims them (their process is gone).
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from loguru import logger
+
+from clearmedia import __version__, queue
+from clearmedia.config import Settings
+from clearmedia.health import HealthServer
+from clearmedia.models import MediaFile, Meta, Status
+from clearmedia.systemd import Notifier, status_line
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+#: Seconds the files in progress get to finish after a stop signal.
+STOP_GRACE = 10.0
+#: Seconds between reclaims of files left PROCESSING by dead processes (contract: within 60 s).
+RECLAIM_INTERVAL = 30.0
+#: Idle workers poll the queue with a growing wait (a wakeup usually comes first).
+IDLE_MIN, IDLE_MAX = 0.2, 5.0
+#: The STATUS line (queue counts) is refreshed after activity, at least this often when idle.
+STATUS_IDLE = 60.0
+PROGRESS_INTERVAL = 10.0
+#: The main loop counts as stalled (health 503) when its heartbeat is older than this.
+STALL_AFTER = 60.0
+
+
+def _close_db() -> None:
+    """Close this thread's SQLite connection (peewee keeps one per thread)."""
+    from clearmedia.db import database
+
+    if database.obj is not None:
+        database.close()
+
+
+# --- the worker pool -----------------------------------------------------------------------------
+
+
+class WorkerPool:
+    """WORKERS threads that claim a due file and process it, one at a time each.
+
+    `claim()` returns a claimed `MediaFile` or None; `process(file)` takes it to its final state.
+    An exception from `process` is logged with its traceback and the file requeued (the worker
+    goes on); a thread that dies anyway is noticed by `check()` and replaced. Idle workers sleep
+    until `wake()` or a growing poll that never outlasts the next due retry.
+    """
+
+    def __init__(
+        self,
+        size: int,
+        process: Callable[[MediaFile], object],
+        claim: Callable[[], MediaFile | None] = queue.claim,
+        requeue: Callable[[MediaFile, str], object] | None = None,
+        release: Callable[[MediaFile], object] = queue.release,
+        next_due_in: Callable[[], float | None] = queue.next_due_in,
+    ) -> None:
+        self.size = size
+        self._process = process
+        self._claim = claim
+        self._requeue = requeue or (
+            lambda file, reason: queue.requeue(file, reason, max_attempts=5, base_delay=30)
+        )
+        self._release = release
+        self._next_due_in = next_due_in
+        self._threads: list[threading.Thread | None] = [None] * size
+        self._current: dict[int, MediaFile] = {}
+        self._stopping = threading.Event()
+        self._cond = threading.Condition()
+        self._generation = 0
+        self._done = 0
+        self._lock = threading.Lock()
+
+    # --- control ---------------------------------------------------------------------------
+    def start(self) -> None:
+        for slot in range(self.size):
+            self._spawn(slot)
+
+    def _spawn(self, slot: int) -> None:
+        thread = threading.Thread(target=self._work, args=(slot,), name=f"worker-{slot + 1}", daemon=True)
+        self._threads[slot] = thread
+        thread.start()
+
+    def wake(self) -> None:
+        """New work may be there: wake every idle worker."""
+        with self._cond:
+            self._generation += 1
+            self._cond.notify_all()
+
+    @property
+    def wakeups(self) -> int:
+        return self._generation
+
+    def check(self) -> int:
+        """Replace dead worker threads (unless stopping); return how many were replaced."""
+        replaced = 0
+        for slot, thread in enumerate(self._threads):
+            if thread is not None and not thread.is_alive() and not self._stopping.is_set():
+                logger.error("worker thread {} died; starting a new one", thread.name)
+                self._spawn(slot)
+                replaced += 1
+        return replaced
+
+    @property
+    def alive(self) -> int:
+        return sum(1 for t in self._threads if t is not None and t.is_alive())
+
+    @property
+    def busy(self) -> int:
+        return len(self._current)
+
+    @property
+    def done(self) -> int:
+        """Files processed since start (whatever their outcome)."""
+        return self._done
+
+    def stop(self, grace: float) -> int:
+        """Stop claiming; wait up to `grace` s for files in progress; release the rest; return how many."""
+        self._stopping.set()
+        self.wake()
+        deadline = time.monotonic() + grace
+        for thread in self._threads:
+            if thread is not None:
+                thread.join(max(0.0, deadline - time.monotonic()))
+        released = 0
+        for file in list(self._current.values()):
+            try:
+                if self._release(file):
+                    released += 1
+                    logger.warning("released {} back to PENDING (still in progress at stop)", file.path)
+            except Exception:
+                logger.exception("could not release {}; the next start reclaims it", file.path)
+        return released
+
+    # --- one worker ------------------------------------------------------------------------
+    def _idle(self, generation: int, timeout: float) -> None:
+        with self._cond:
+            if self._generation == generation and not self._stopping.is_set():
+                self._cond.wait(timeout)
+
+    def _idle_wait(self, backoff: float) -> float:
+        try:
+            due = self._next_due_in()
+        except Exception:
+            due = None
+        return backoff if due is None else min(backoff, max(due, 0.05))
+
+    def _work(self, slot: int) -> None:
+        backoff = IDLE_MIN
+        try:
+            while not self._stopping.is_set():
+                generation = self._generation
+                try:
+                    file = self._claim()
+                except Exception:
+                    logger.exception("claiming a file failed; trying again soon")
+                    self._idle(generation, IDLE_MAX)
+                    continue
+                if file is None:
+                    self._idle(generation, self._idle_wait(backoff))
+                    backoff = min(backoff * 2, IDLE_MAX)
+                    continue
+                backoff = IDLE_MIN
+                self._run_one(slot, file)
+        finally:
+            _close_db()
+
+    def _run_one(self, slot: int, file: MediaFile) -> None:
+        self._current[slot] = file
+        try:
+            with logger.contextualize(file_id=file.id, path=file.path):
+                try:
+                    self._process(file)
+                except Exception as error:
+                    logger.exception("processing {} failed unexpectedly; it is requeued", file.path)
+                    try:
+                        self._requeue(file, f"internal error: {type(error).__name__}: {error}")
+                    except Exception:
+                        logger.exception("could not requeue {}", file.path)
+        except BaseException:
+            # The thread is going down (check() replaces it): give the file back first.
+            try:
+                self._release(file)
+            finally:
+                self._current.pop(slot, None)
+            raise
+        self._current.pop(slot, None)
+        with self._lock:
+            self._done += 1
+
+
+class DryRunSource:
+    """DRY_RUN: hand each PENDING file to a worker once, without claiming (no state changes)."""
+
+    def __init__(self) -> None:
+        self._seen: set[int] = set()
+        self._lock = threading.Lock()
+
+    def claim(self) -> MediaFile | None:
+        with self._lock:
+            query = MediaFile.select().where(MediaFile.status == Status.PENDING).order_by(MediaFile.id)
+            for file in query:
+                if file.id not in self._seen:
+                    self._seen.add(file.id)
+                    return file
+        return None
+
+
+# --- periodic rescan -----------------------------------------------------------------------------
+
+
+class Rescanner:
+    """A full scan at start (in its own thread, so startup is quick), then every SCAN_INTERVAL s."""
+
+    def __init__(self, settings: Settings, found: Callable[[], None]) -> None:
+        self.settings = settings
+        self._found = found
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.last_scan: str | None = None
+        self.scans = 0
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="rescan", daemon=True)
+        self._thread.start()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self, timeout: float = 1.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)  # a walk in progress is not interrupted; it is a daemon thread
+
+    def _run(self) -> None:
+        from clearmedia.scanner import Scanner
+
+        scanner = Scanner(self.settings)
+        try:
+            while not self._stop.is_set():
+                try:
+                    scanner.scan_all()
+                    self._found()  # new files, or files whose retry came due: wake idle workers
+                except Exception:
+                    logger.exception("rescan failed; trying again in {} s", self.settings.scan_interval)
+                self.scans += 1
+                self.last_scan = datetime.now(UTC).isoformat(timespec="seconds")
+                self._stop.wait(self.settings.scan_interval)
+        finally:
+            _close_db()
+
+
+# --- progress ------------------------------------------------------------------------------------
+
+
+class Progress:
+    """Builds the "done / remaining / rate / time left" line during a backlog."""
+
+    def __init__(self, now: float, window: float = 60.0) -> None:
+        self.window = window
+        self._samples: deque[tuple[float, int]] = deque([(now, 0)])
+        self._last_done = 0
+
+    def line(self, now: float, done: int, counts: dict[str, int]) -> str | None:
+        """A progress line when work was done since the last call and files still wait, else None."""
+        self._samples.append((now, done))
+        while len(self._samples) > 2 and now - self._samples[0][0] > self.window:
+            self._samples.popleft()
+        worked, self._last_done = done > self._last_done, done
+        remaining = counts.get(Status.PENDING, 0) + counts.get(Status.PROCESSING, 0)
+        if not worked or remaining < 1:
+            return None
+        first_time, first_done = self._samples[0]
+        rate = (done - first_done) / (now - first_time) if now > first_time else 0.0
+        eta = _duration(remaining / rate) if rate > 0 else "unknown"
+        return f"progress: {done} done, {remaining} remaining, {rate:.1f} files/s, about {eta} left"
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+# --- the daemon ----------------------------------------------------------------------------------
+
+
+class Daemon:
+    """Wires everything together; `run()` blocks until a stop signal and returns the exit status."""
+
+    def __init__(self, settings: Settings, environ: dict[str, str] | None = None) -> None:
+        self.settings = settings
+        self.notifier = Notifier(environ)
+        self.health = HealthServer(settings, self.state)
+        self.pool: WorkerPool | None = None
+        self.watcher = None
+        self.rescanner: Rescanner | None = None
+        self.identifier = None
+        self.started = time.time()
+        self._heartbeat = time.monotonic()
+        self._stop_signal: str | None = None
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
+
+    # --- signals -----------------------------------------------------------------------------
+    def _on_signal(self, signum: int, _frame) -> None:
+        """Only sets a flag (the wakeup fd already woke the main loop); a second signal exits now."""
+        if self._stop_signal is not None:
+            os.write(
+                2, b"second stop signal: exiting at once; files in progress are reclaimed at next start\n"
+            )
+            os._exit(130)
+        self._stop_signal = signal.Signals(signum).name
+
+    def _install_signals(self) -> None:
+        self._previous_handlers = {signum: signal.signal(signum, self._on_signal) for signum in STOP_SIGNALS}
+        self._previous_wakeup_fd = signal.set_wakeup_fd(self._wake_w, warn_on_full_buffer=False)
+
+    def _restore_signals(self) -> None:
+        signal.set_wakeup_fd(self._previous_wakeup_fd)
+        for signum, handler in self._previous_handlers.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+
+    # --- health ------------------------------------------------------------------------------
+    def state(self) -> dict:
+        """What /health reports (called on the health server's threads)."""
+        problems = []
+        watcher = self.watcher.mode if self.watcher is not None else "stopped"
+        if watcher == "stopped":
+            problems.append("the file watcher is not running")
+        if self.pool is not None and self.pool.alive < self.pool.size:
+            problems.append(f"only {self.pool.alive} of {self.pool.size} worker threads are running")
+        if self.rescanner is not None and not self.rescanner.alive:
+            problems.append("the periodic rescan is not running")
+        if time.monotonic() - self._heartbeat > STALL_AFTER:
+            problems.append(f"the main loop has not run for {time.monotonic() - self._heartbeat:.0f} s")
+        if self._stop_signal:
+            problems.append(f"stopping ({self._stop_signal})")
+        try:
+            last_scan = Meta.get_value("last_scan")
+        except Exception as error:
+            last_scan = None
+            problems.append(f"database: {type(error).__name__}")
+        last_scan = last_scan or (self.rescanner.last_scan if self.rescanner else None)
+        workers = (
+            {"size": self.pool.size, "alive": self.pool.alive, "busy": self.pool.busy} if self.pool else None
+        )
+        return {"watcher": watcher, "problems": problems, "last_scan": last_scan, "workers": workers}
+
+    # --- start -------------------------------------------------------------------------------
+    def _warn_cross_device(self) -> None:
+        from clearmedia.linker import same_filesystem
+
+        for source in self.settings.source_dirs:
+            try:
+                same = same_filesystem(source, self.settings.target_dir)
+            except OSError:
+                continue
+            if not same:
+                logger.warning(
+                    "SOURCE_DIR {} and TARGET_DIR {} are on different file systems: hard links between "
+                    "them will fail. Put both in one mount or share (Docker: one bind mount holding both, "
+                    "e.g. /data/torrents and /data/media).",
+                    source,
+                    self.settings.target_dir,
+                )
+
+    def _process(self, file: MediaFile) -> None:
+        from clearmedia import processor
+
+        if self.settings.dry_run:
+            processor.dry_run(file, self.settings, self.identifier)
+        else:
+            processor.process_file(file, self.settings, self.identifier)
+
+    def _warm_up(self) -> None:
+        """Import the parsers and run guessit once in the background, so the first file after a
+        start is not held up by a second of imports."""
+
+        def warm() -> None:
+            try:
+                if self.settings.effective_parser == "llm":
+                    import clearmedia.identify.llm  # noqa: F401 (imports openai)
+                from clearmedia.identify.rules import parse_name
+
+                parse_name("Warm.Up.2020.1080p.mkv")
+            except Exception as error:
+                logger.debug("warm-up: {}", error)
+
+        threading.Thread(target=warm, name="warm-up", daemon=True).start()
+
+    def _requeue(self, file: MediaFile, reason: str) -> None:
+        queue.requeue(
+            file, reason, max_attempts=self.settings.max_attempts, base_delay=self.settings.retry_delay
+        )
+
+    def _start(self) -> None:
+        from clearmedia.identify import Identifier
+        from clearmedia.scanner import Scanner
+        from clearmedia.watcher import Watcher
+
+        settings = self.settings
+        self._warn_cross_device()
+        reclaimed = queue.reclaim_dead()
+        if reclaimed:
+            logger.info("{} file(s) left in progress by a stopped ClearMedia are PENDING again", reclaimed)
+        self.identifier = Identifier(settings)
+        self._warm_up()
+        if settings.dry_run:
+            source = DryRunSource()
+            self.pool = WorkerPool(
+                settings.workers,
+                self._process,
+                claim=source.claim,
+                release=lambda file: False,
+                next_due_in=lambda: None,  # every PENDING file is "due", but each is handed out once
+            )
+            logger.warning("DRY_RUN: decisions are logged, no link is created and no state changes")
+        else:
+            self.pool = WorkerPool(settings.workers, self._process, requeue=self._requeue)
+        self.pool.start()
+        self.rescanner = Rescanner(settings, self.pool.wake)
+        self.rescanner.start()
+        scanner = Scanner(settings)
+
+        def consider(path):
+            outcome = scanner.consider(path)
+            if outcome == "unsettled":  # written again since the last event: keep watching it
+                self.watcher.tracker.touch(str(path))
+            return outcome
+
+        self.watcher = Watcher(settings, consider, self.pool.wake)
+        try:
+            self.watcher.start()
+        except OSError as error:
+            logger.error(
+                "cannot watch the source folders ({}); new files are found by the rescan every {} s only",
+                error,
+                settings.scan_interval,
+            )
+
+    # --- main loop ---------------------------------------------------------------------------
+    def _tick_seconds(self) -> float:
+        interval = self.notifier.watchdog_interval
+        return 1.0 if interval is None else max(0.01, min(1.0, interval / 2))
+
+    def _drain_wakeups(self) -> None:
+        try:
+            while os.read(self._wake_r, 512):
+                pass
+        except (BlockingIOError, OSError):
+            pass
+
+    def _activity(self) -> tuple[int, int]:
+        """Changes whenever files were found or processed: the STATUS line is then refreshed."""
+        return (self.pool.done, self.pool.wakeups) if self.pool is not None else (0, 0)
+
+    def _loop(self) -> None:
+        tick = self._tick_seconds()
+        progress = Progress(time.monotonic())
+        next_reclaim = time.monotonic() + RECLAIM_INTERVAL
+        next_status, seen_activity = 0.0, None
+        next_progress = time.monotonic() + PROGRESS_INTERVAL
+        counts: dict[str, int] = {}
+        while self._stop_signal is None:
+            now = time.monotonic()
+            self._heartbeat = now
+            self.notifier.watchdog_ping(now)
+            try:
+                if now >= next_reclaim:
+                    next_reclaim = now + RECLAIM_INTERVAL
+                    if queue.reclaim_dead():
+                        logger.info("reclaimed files left in progress by a stopped ClearMedia")
+                        self.pool.wake()
+                self.pool.check()
+                if self.rescanner is not None and not self.rescanner.alive:
+                    logger.error("the rescan thread died; starting it again")
+                    self.rescanner.start()
+                activity = self._activity()
+                if now >= next_status or (activity != seen_activity and now >= next_status - STATUS_IDLE + 1):
+                    # counts: at most once a second while busy, once a minute when idle
+                    next_status, seen_activity = now + STATUS_IDLE, activity
+                    counts = queue.counts()
+                    self.notifier.status(status_line(counts))
+                if now >= next_progress:
+                    next_progress = now + PROGRESS_INTERVAL
+                    line = progress.line(now, self.pool.done, counts)
+                    if line:
+                        logger.info(line)
+            except Exception:
+                logger.exception("main loop: unexpected error; carrying on")
+            select.select([self._wake_r], [], [], tick)
+            self._drain_wakeups()
+
+    # --- stop --------------------------------------------------------------------------------
+    def _shutdown(self) -> None:
+        self.notifier.stopping("stopping: finishing files in progress")
+        busy = self.pool.busy if self.pool else 0
+        logger.info(
+            "stopping ({}): {} file(s) in progress get up to {:g} s to finish",
+            self._stop_signal or "error",
+            busy,
+            STOP_GRACE,
+        )
+        if self.watcher is not None:
+            self.watcher.stop()
+        if self.rescanner is not None:
+            self.rescanner.stop()
+        released = self.pool.stop(STOP_GRACE) if self.pool is not None else 0
+        self.health.stop()
+        if self.identifier is not None:
+            try:
+                self.identifier.close()
+            except Exception:
+                logger.exception("closing the identifier")
+        try:
+            summary = status_line(queue.counts())
+        except Exception as error:
+            summary = f"(counts unavailable: {error})"
+        logger.info(
+            "stopped: {}{}", summary, f"; {released} file(s) released back to PENDING" if released else ""
+        )
+        self.notifier.close()
+
+    def run(self) -> int:
+        self.health.start(self.started)  # first: a busy HEALTH_PORT stops us before anything runs
+        self._install_signals()
+        try:
+            self._start()
+            self.notifier.ready(status_line(queue.counts()))
+            logger.info(
+                "ClearMedia {} running: {} worker(s), rescan every {} s, settle {:g} s",
+                __version__,
+                self.settings.workers,
+                self.settings.scan_interval,
+                self.settings.settle_seconds,
+            )
+            self._loop()
+        finally:
+            try:
+                self._shutdown()
+            finally:
+                self._restore_signals()
+                os.close(self._wake_r)
+                os.close(self._wake_w)
+        return 0
+
+
+def run(settings: Settings) -> int:
+    """`clearmedia run`: the daemon. Returns 0 after a clean stop; raises ConfigError (exit 2) if
+    it cannot start (e.g. HEALTH_PORT in use)."""
+    return Daemon(settings).run()

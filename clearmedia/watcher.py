@@ -1,0 +1,317 @@
+"""File system events → settled paths → `Scanner.consider`.
+
+Events only make ClearMedia fast; the periodic rescan makes it correct (watchdog silently drops
+events when its queue overflows, and NFS/SMB mounts deliver none). A path is handed to the
+scanner once it produced no event for SETTLE_SECONDS, its mtime is at least that old and its
+size and mtime did not change since the last look: a file still being written is never handed
+over. A folder created or moved in is walked and each file in it is tracked on its own, so one
+finished episode of a season pack still downloading is linked without waiting for the others.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from loguru import logger
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+
+from clearmedia.config import Settings
+
+#: Signature of a file: (size, mtime_ns), or None when it is gone or not a regular file.
+Signature = tuple[int, int] | None
+
+#: aria2's control file beside a download in progress.
+ARIA2_SUFFIX = ".aria2"
+
+INOTIFY_LIMIT_HELP = (
+    "the inotify watch limit is reached ({error}); falling back to WATCH_MODE=poll (slower, more disk "
+    "reads). To fix it, raise the limit: `sudo sysctl fs.inotify.max_user_watches=524288`, and make it "
+    "permanent with `echo fs.inotify.max_user_watches=524288 | sudo tee /etc/sysctl.d/90-clearmedia.conf` "
+    "(plus `fs.inotify.max_user_instances=512` if the error is EMFILE)"
+)
+
+
+def file_signature(path: str) -> Signature:
+    """(size, mtime_ns) of a regular file, None if it is missing or something else."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if not os.path.isfile(path):
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
+@dataclass
+class _Entry:
+    last_activity: float  # time of the last event, or of the last change seen by a look
+    signature: Signature = None  # what the last look saw (None: not looked yet)
+
+
+class SettleTracker:
+    """Remembers recently active paths and says when each one has settled.
+
+    Settled: no `touch` for `settle_seconds`, an mtime at least that old, and the same size and
+    mtime as at the previous look. Thread-safe: the observer thread touches, another thread asks
+    `ready()`. `clock` (wall time, comparable to mtimes) and `signature` are injectable for tests.
+    """
+
+    def __init__(
+        self,
+        settle_seconds: float,
+        clock: Callable[[], float] = time.time,
+        signature: Callable[[str], Signature] = file_signature,
+    ) -> None:
+        self.settle = float(settle_seconds)
+        self._clock = clock
+        self._signature = signature
+        self._entries: dict[str, _Entry] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, path: str) -> bool:
+        return path in self._entries
+
+    def touch(self, path: str, now: float | None = None) -> bool:
+        """Record activity on `path` (cheap: no stat). True when the path is new to the tracker."""
+        now = self._clock() if now is None else now
+        with self._lock:
+            entry = self._entries.get(path)
+            if entry is None:
+                self._entries[path] = _Entry(now)
+                return True
+            entry.last_activity = max(entry.last_activity, now)
+            return False
+
+    def forget(self, path: str) -> None:
+        """Drop `path` and everything below it (deleted or moved away)."""
+        prefix = path.rstrip(os.sep) + os.sep
+        with self._lock:
+            for known in [p for p in self._entries if p == path or p.startswith(prefix)]:
+                del self._entries[known]
+
+    def ready(self, now: float | None = None) -> tuple[list[str], float | None]:
+        """Pop the settled paths; return them and the seconds until the next one may settle."""
+        now = self._clock() if now is None else now
+        settled: list[str] = []
+        next_in: float | None = None
+        with self._lock:
+            candidates = list(self._entries.items())
+        for path, entry in candidates:
+            wait: float | None = entry.last_activity + self.settle - now
+            if wait is not None and wait <= 0:
+                signature = self._signature(path)  # outside the lock: the observer keeps touching
+                wait = self._look(path, entry, signature, now)
+                if wait == 0:
+                    settled.append(path)
+                if not wait:
+                    continue
+            next_in = wait if next_in is None else min(next_in, wait)
+        return settled, next_in
+
+    def _look(self, path: str, entry: _Entry, signature: Signature, now: float) -> float | None:
+        """Judge an entry quiet for `settle`: 0 = settled, None = gone (both popped), else seconds to wait."""
+        with self._lock:
+            if self._entries.get(path) is not entry:
+                return self.settle  # forgotten or replaced meanwhile
+            if entry.last_activity + self.settle > now:
+                return entry.last_activity + self.settle - now  # touched while we looked
+            previous, entry.signature = entry.signature, signature
+            if signature is None:
+                del self._entries[path]  # gone, or not a regular file: nothing to hand over
+                return None
+            mtime = signature[1] / 1e9
+            if previous is not None and previous != signature:
+                entry.last_activity = now  # changed without an event (missed, or polling)
+                return self.settle
+            if mtime > now + 1:  # mtime in the future (clock skew): trust two equal looks instead
+                if previous is None:
+                    entry.last_activity = now
+                    return self.settle
+            elif now - mtime < self.settle:  # written more recently than an event told us
+                entry.last_activity = mtime
+                return mtime + self.settle - now
+            del self._entries[path]
+            return 0
+
+
+class _EventHandler(FileSystemEventHandler):
+    """Turns watchdog events into tracker touches; ignores TARGET_DIR, DATA_DIR and outsiders."""
+
+    def __init__(self, watcher: Watcher) -> None:
+        self.watcher = watcher
+
+    def on_created(self, event: FileSystemEvent) -> None:
+        self.watcher.saw(os.fsdecode(event.src_path), event.is_directory)
+
+    def on_modified(self, event: FileSystemEvent) -> None:
+        if not event.is_directory:  # a folder's mtime changes with every entry made in it
+            self.watcher.saw(os.fsdecode(event.src_path), False)
+
+    def on_closed(self, event: FileSystemEvent) -> None:
+        self.watcher.saw(os.fsdecode(event.src_path), False)
+
+    def on_moved(self, event: FileSystemEvent) -> None:
+        self.watcher.tracker.forget(os.fsdecode(event.src_path))
+        if event.dest_path:
+            self.watcher.saw(os.fsdecode(event.dest_path), event.is_directory)
+
+    def on_deleted(self, event: FileSystemEvent) -> None:
+        path = os.fsdecode(event.src_path)
+        self.watcher.tracker.forget(path)
+        if path.endswith(ARIA2_SUFFIX) and not event.is_directory:
+            # aria2 removes NAME.aria2 when NAME is complete: NAME is worth a look now.
+            self.watcher.saw(path[: -len(ARIA2_SUFFIX)], False)
+
+
+def _default_observer(mode: str, poll_interval: float):
+    if mode == "poll":
+        from watchdog.observers.polling import PollingObserver
+
+        return PollingObserver(timeout=poll_interval)
+    from watchdog.observers import Observer
+
+    return Observer()
+
+
+class Watcher:
+    """watchdog observer over every source folder + a thread that hands settled paths over.
+
+    `consider(path)` is the scanner's; `found()` is called after paths were handed over (the
+    daemon wakes its idle workers). `mode` is "inotify", "poll" or "stopped".
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        consider: Callable[[Path], object],
+        found: Callable[[], None] = lambda: None,
+        observer_factory: Callable[[str, float], object] = _default_observer,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.roots = [str(p) for p in settings.source_dirs]
+        self.excluded = [str(p) for p in (settings.target_dir, settings.data_dir) if p is not None]
+        self.tracker = SettleTracker(settings.settle_seconds, clock=clock)
+        self._consider = consider
+        self._found = found
+        self._observer_factory = observer_factory
+        self._observer = None
+        self._mode = "stopped"
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.poll_interval = min(max(settings.settle_seconds / 2, 1.0), 10.0)
+
+    # --- paths -------------------------------------------------------------------------------
+    def wanted(self, path: str) -> bool:
+        """Inside a source folder and not inside TARGET_DIR or DATA_DIR."""
+        if any(path == ex or path.startswith(ex.rstrip(os.sep) + os.sep) for ex in self.excluded):
+            return False
+        return any(path.startswith(root.rstrip(os.sep) + os.sep) for root in self.roots)
+
+    def saw(self, path: str, is_directory: bool) -> None:
+        """An event on `path`: track it (every file below it, for a folder)."""
+        if not self.wanted(path):
+            return
+        paths = [path]
+        if is_directory:
+            paths = []
+            for folder, dirs, files in os.walk(path):
+                dirs[:] = [d for d in dirs if self.wanted(os.path.join(folder, d))]
+                paths.extend(os.path.join(folder, name) for name in files)
+        new = False
+        for item in paths:
+            new = self.tracker.touch(item) or new
+        if new:
+            self._wake.set()
+
+    # --- lifecycle -----------------------------------------------------------------------------
+    @property
+    def mode(self) -> str:
+        """ "inotify" or "poll" while events flow and settled paths are handed over, else "stopped"."""
+        observer_alive = self._observer is not None and self._observer.is_alive()
+        thread_alive = self._thread is not None and self._thread.is_alive()
+        return self._mode if observer_alive and thread_alive else "stopped"
+
+    def _start_observer(self, mode: str):
+        observer = self._observer_factory(mode, self.poll_interval)
+        handler = _EventHandler(self)
+        try:
+            for root in self.roots:
+                observer.schedule(handler, root, recursive=True)
+            observer.start()
+        except BaseException:
+            with contextlib.suppress(Exception):  # best effort cleanup of a half-started observer
+                observer.stop()
+            raise
+        return observer
+
+    def start(self) -> str:
+        """Start watching; fall back to polling when the inotify limit is hit. Return the mode."""
+        mode = self.settings.watch_mode
+        try:
+            self._observer = self._start_observer(mode)
+        except OSError as error:
+            if mode != "inotify" or error.errno not in (errno.ENOSPC, errno.EMFILE):
+                raise
+            logger.warning(
+                INOTIFY_LIMIT_HELP, error=f"{errno.errorcode.get(error.errno, error.errno)}: {error}"
+            )
+            mode = "poll"
+            self._observer = self._start_observer(mode)
+        self._mode = mode
+        self._thread = threading.Thread(target=self._run, name="settle", daemon=True)
+        self._thread.start()
+        how = "inotify events" if mode == "inotify" else f"polling every {self.poll_interval:g} s"
+        logger.info("watching {} ({}, settle {:g} s)", ", ".join(self.roots), how, self.tracker.settle)
+        return mode
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._observer is not None:
+            try:
+                self._observer.stop()
+                self._observer.join(timeout)
+            except Exception as error:
+                logger.debug("stopping the observer: {}", error)
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._mode = "stopped"
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                settled, next_in = self.tracker.ready()
+                for path in settled:
+                    if self._stop.is_set():
+                        return
+                    if self._hand_over(path) in ("new", "folder"):
+                        self._found()  # at once: a thousand files moved in keep the workers busy from the first
+                self._wake.wait(None if next_in is None else max(next_in, 0.02))
+                self._wake.clear()
+        finally:
+            from clearmedia.db import database
+
+            if database.obj is not None:
+                database.close()
+
+    def _hand_over(self, path: str) -> object:
+        """Give a settled path to the scanner; return its outcome (None if it failed)."""
+        try:
+            outcome = self._consider(Path(path))
+        except Exception:
+            logger.exception("could not consider {}; the next rescan will try again", path)
+            return None
+        logger.debug("settled {}: {}", path, outcome)
+        return outcome
