@@ -228,12 +228,12 @@ def test_rejected_tmdb_key_keeps_files_pending_and_check_fails(tmp_path, env, tm
 
 def test_unidentifiable_file_fails_with_a_reason(tmp_path, env, tmdb):
     env = scan_env(env, tmdb)
-    make_video(tmp_path / "downloads" / "Zzyzx.Qwerty.Nonexistent.Film.2031.mkv")
+    make_video(tmp_path / "downloads" / "Zzyzx.Qwerty.Nonexistent.Film.2019.mkv")
     run_cli("scan", env=env, cwd=tmp_path)
     row = list_json(env, tmp_path)[0]
     assert row["status"] == "FAILED"
     assert "no confident TMDB match" in row["error"]
-    ident = run_cli("identify", "Zzyzx.Qwerty.Nonexistent.Film.2031.mkv", env=env, cwd=tmp_path)
+    ident = run_cli("identify", "Zzyzx.Qwerty.Nonexistent.Film.2019.mkv", env=env, cwd=tmp_path)
     assert ident.returncode == 1
 
 
@@ -282,10 +282,12 @@ def test_list_filters_rename_and_hard_link_of_known_file(tmp_path, env, tmdb):
     assert bad.returncode == 2
     renamed = first.with_name("Inception (2010).mkv")
     first.rename(renamed)
-    os.link(renamed, tmp_path / "downloads" / "another-link-of-inception.mkv")
     run_cli("scan", env=env, cwd=tmp_path)
     rows = list_json(env, tmp_path)
     assert len(rows) == 2
     assert str(renamed) in [r["path"] for r in rows]
+    os.link(renamed, tmp_path / "downloads" / "another-link-of-inception.mkv")
+    run_cli("scan", env=env, cwd=tmp_path)
+    assert list_json(env, tmp_path) == rows
     table = run_cli("list", env=env, cwd=tmp_path)
     assert table.stdout.splitlines()[0].split() == ["ID", "STATUS", "SOURCE", "TARGET", "ERROR"]

@@ -32,8 +32,10 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes.local_server import LocalServer
 
 API_KEY = "test-openai-key-SECRET"
 MODELS = ("gpt-4o-mini", "test-model")
@@ -77,8 +79,10 @@ def path_in_prompt(user_message: str) -> str:
     return user_message.strip()
 
 
-class FakeLLM:
+class FakeLLM(LocalServer):
     """The fake endpoint; a context manager that serves in a background thread."""
+
+    thread_name = "fake-llm"
 
     def __init__(self, api_key: str = API_KEY) -> None:
         self.api_key = api_key
@@ -89,38 +93,14 @@ class FakeLLM:
         self._requests: list[dict] = []
         self._faults: list[tuple[int, dict, Any]] = []
         self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # --- lifecycle -------------------------------------------------------------------------
-    def start(self) -> FakeLLM:
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        self._server.block_on_close = False
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-llm", daemon=True
-        )
-        self._thread.start()
-        return self
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return type("Handler", (_Handler,), {"fake": self})
 
     def stop(self) -> None:
         self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeLLM:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        assert self._server is not None, "FakeLLM is not started"
-        return self._server.server_address[1]
+        super().stop()
 
     @property
     def url(self) -> str:
@@ -189,6 +169,7 @@ def _error_body(status: int, message: str, kind: str, param: str | None = None) 
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeLLM
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are two writes: do not hold the body back 40 ms
 
     def log_message(self, *args) -> None:  # keep test output quiet
         pass

@@ -17,10 +17,11 @@ import threading
 import time
 import unicodedata
 from collections import namedtuple
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from tests.fakes import tmdb_catalogue as catalogue
+from tests.fakes.local_server import LocalServer
 from tests.fakes.tmdb_catalogue import Movie, Show
 
 API_KEY = "test-tmdb-key-SECRET"
@@ -185,8 +186,10 @@ def _alternative_titles(entry: Movie | Show) -> dict:
     return {"titles": rows} if isinstance(entry, Movie) else {"results": rows}
 
 
-class FakeTMDB:
+class FakeTMDB(LocalServer):
     """A threaded fake TMDB server; use as a context manager (or call start()/stop())."""
+
+    thread_name = "fake-tmdb"
 
     def __init__(self, delay: float = 0.0, movies=None, shows=None):
         self.delay = delay  # seconds added to every answer
@@ -196,41 +199,26 @@ class FakeTMDB:
         self.statuses: list[int] = []  # statuses answered, in the order they were sent
         self._lock = threading.Lock()
         self._failures: list[tuple[int, dict, str | None]] = []
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self.url = ""
 
     # -- life cycle ------------------------------------------------------------------------
-    def start(self) -> FakeTMDB:
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True  # headers and body are two writes
+
             def do_GET(self):
                 fake._handle(self)
 
             def log_message(self, *args):  # keep test output quiet
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/3"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="fake-tmdb", daemon=True
-        )
-        self._thread.start()
-        return self
+        return Handler
 
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeTMDB:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+    @property
+    def url(self) -> str:
+        """Base URL for TMDB_API_URL."""
+        return f"http://127.0.0.1:{self.port}/3"
 
     # -- test controls ---------------------------------------------------------------------
     def reset(self) -> None:

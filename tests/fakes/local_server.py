@@ -1,0 +1,45 @@
+"""The part both fakes share: a threaded HTTP server on 127.0.0.1 (ephemeral port) in the background."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class LocalServer:
+    """Serve `handler_class()` on 127.0.0.1 in a daemon thread; a context manager."""
+
+    thread_name = "fake-server"
+
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        raise NotImplementedError
+
+    def start(self):
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler_class())
+        self._server.daemon_threads = True
+        self._server.block_on_close = False
+        thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=self.thread_name,
+            daemon=True,
+        )
+        thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, self._server = getattr(self, "_server", None), None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+
+    @property
+    def port(self) -> int:
+        assert getattr(self, "_server", None) is not None, f"{type(self).__name__} is not started"
+        return self._server.server_address[1]
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
