@@ -188,7 +188,7 @@ def cmd_scan(args, settings: Settings) -> int:
 
     dry = args.dry_run or settings.dry_run
     _open(settings)
-    _warn_cross_device(settings)
+    processor.warn_if_cross_device(settings)
     queue.reclaim_dead()
     report = Scanner(settings).scan_all()
     identifier = Identifier(settings)
@@ -202,21 +202,6 @@ def cmd_scan(args, settings: Settings) -> int:
     finally:
         identifier.close()
     return 0
-
-
-def _warn_cross_device(settings: Settings) -> None:
-    from loguru import logger
-
-    from clearmedia.linker import same_filesystem
-
-    for source in settings.source_dirs:
-        if not same_filesystem(source, settings.target_dir):
-            logger.warning(
-                "SOURCE_DIR {} and TARGET_DIR {} are on different file systems: hard links will fail. "
-                "Put both in one mount or share (Docker: one bind mount holding both).",
-                source,
-                settings.target_dir,
-            )
 
 
 def _identify_relative(settings: Settings, name: str) -> str:

@@ -371,23 +371,6 @@ class Daemon:
         return {"watcher": watcher, "problems": problems, "last_scan": last_scan, "workers": workers}
 
     # --- start -------------------------------------------------------------------------------
-    def _warn_cross_device(self) -> None:
-        from clearmedia.linker import same_filesystem
-
-        for source in self.settings.source_dirs:
-            try:
-                same = same_filesystem(source, self.settings.target_dir)
-            except OSError:
-                continue
-            if not same:
-                logger.warning(
-                    "SOURCE_DIR {} and TARGET_DIR {} are on different file systems: hard links between "
-                    "them will fail. Put both in one mount or share (Docker: one bind mount holding both, "
-                    "e.g. /data/torrents and /data/media).",
-                    source,
-                    self.settings.target_dir,
-                )
-
     def _process(self, file: MediaFile) -> None:
         from clearmedia import processor
 
@@ -418,12 +401,13 @@ class Daemon:
         )
 
     def _start(self) -> None:
+        from clearmedia import processor
         from clearmedia.identify import Identifier
         from clearmedia.scanner import Scanner
         from clearmedia.watcher import Watcher
 
         settings = self.settings
-        self._warn_cross_device()
+        processor.warn_if_cross_device(settings)
         reclaimed = queue.reclaim_dead()
         if reclaimed:
             logger.info("{} file(s) left in progress by a stopped ClearMedia are PENDING again", reclaimed)

@@ -25,10 +25,31 @@ from clearmedia.linker import (
     LINK_SUCCESS,
     create_hardlink,
     describe,
+    same_filesystem,
 )
 from clearmedia.models import MediaFile, Status, Subtitle
 from clearmedia.naming import library_path
 from clearmedia.subtitles import find_subtitles, subtitle_targets
+
+
+def warn_if_cross_device(settings: Settings) -> None:
+    """Warn (once, at start) for each source folder that cannot hard-link into TARGET_DIR.
+
+    Not fatal: `run` and `scan` still start, and each file that would cross fails with the fix.
+    """
+    for source in settings.source_dirs:
+        try:
+            same = same_filesystem(source, settings.target_dir)
+        except OSError:
+            continue
+        if not same:
+            logger.warning(
+                "SOURCE_DIR {} and TARGET_DIR {} are on different file systems: hard links between them "
+                "will fail. Put both in one mount or share (Docker: one bind mount holding both, "
+                "e.g. /data/torrents and /data/media).",
+                source,
+                settings.target_dir,
+            )
 
 
 @dataclass
@@ -117,6 +138,7 @@ def _link(file: MediaFile, decision: Decision, settings: Settings) -> Status:
 def process_file(file: MediaFile, settings: Settings, identifier) -> Status:
     """Take one CLAIMED file to its final state (or back to PENDING); return the new status."""
     with logger.contextualize(file_id=file.id, path=file.path):
+        logger.info("PROCESSING {}", file.path)
         try:
             decision = decide(file, settings, identifier)
             if decision.target is None:

@@ -33,7 +33,9 @@ BAD_VALUES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "value", "expected"), BAD_VALUES, ids=[f"{n}={v}" for n, v, _ in BAD_VALUES])
+@pytest.mark.parametrize(
+    ("name", "value", "expected"), BAD_VALUES, ids=[f"{n}={v}" for n, v, _ in BAD_VALUES]
+)
 def test_bad_setting_exits_2_with_one_line_naming_it(env, tmp_path, name, value, expected):
     env[name] = value
     result = run_cli("scan", env=env, cwd=tmp_path)
@@ -96,7 +98,9 @@ def test_env_file_is_read_and_environment_wins(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     env_file = tmp_path / "custom.env"
-    env_file.write_text(f"SOURCE_DIR={tmp_path / 'a'}\nTARGET_DIR={tmp_path / 'b'}\nWORKERS=7\nTMDB_API_KEY=k\n")
+    env_file.write_text(
+        f"SOURCE_DIR={tmp_path / 'a'}\nTARGET_DIR={tmp_path / 'b'}\nWORKERS=7\nTMDB_API_KEY=k\n"
+    )
     settings = load_settings(env_file, require_library=True, environ={"WORKERS": "3"})
     assert settings.workers == 3
     assert settings.source_dirs == ((tmp_path / "a").resolve(),)

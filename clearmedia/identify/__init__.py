@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 
 from loguru import logger
 
@@ -11,7 +12,14 @@ from clearmedia.identify.match import Matcher
 from clearmedia.identify.tmdb import TMDBClient
 from clearmedia.identify.types import Identification, Match, ParsedName
 
-__all__ = ["Identification", "Identifier", "Match", "ParsedName"]
+__all__ = ["Identification", "Identifier", "Match", "ParsedName", "readable_name"]
+
+
+def readable_name(relative_path: str) -> str:
+    """The path as text a parser can read: bytes that are not UTF-8 become U+FFFD, and control
+    characters (a newline in a file name) become spaces. File names are data, never trusted."""
+    text = relative_path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
 
 
 class Identifier:
@@ -42,7 +50,7 @@ class Identifier:
         Raises TransientError / ServiceConfigError (try later) and IdentifyError (never).
         `.match` is None with a `.reason` when TMDB has nothing confident.
         """
-        return self.identify_parsed(self.parser.parse(relative_path))
+        return self.identify_parsed(self.parser.parse(readable_name(relative_path)))
 
     def identify_parsed(self, parsed: ParsedName) -> Identification:
         """Match an existing parse on TMDB (and place a tv episode in its season)."""

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 from guessit import guessit
 
 from clearmedia.errors import IdentifyError
-from clearmedia.identify.answer import FIRST_YEAR, AnswerError, coerce_answer, last_year
+from clearmedia.identify.answer import FIRST_YEAR, MAX_TITLE_CHARS, AnswerError, coerce_answer, last_year
 from clearmedia.identify.types import ParsedName
 
 #: Top-level folders people use to sort downloads; never a title.
@@ -105,6 +105,8 @@ def parse_name(relative_path: str) -> ParsedName:
     if isinstance(alternative, list):
         alternative = alternative[0]
     title, alternative = _split_titles(str(title), alternative and str(alternative), cleaned)
+    if alternative and len(alternative) > MAX_TITLE_CHARS:
+        alternative = None  # release noise guessit could not place, not a second title
 
     episode = guess.get("episode")
     episodes = episode if isinstance(episode, list) else ([episode] if episode is not None else [])

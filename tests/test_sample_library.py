@@ -1,0 +1,86 @@
+"""The whole sample download folder (tests/fixtures/downloads-sample.jsonl, a copy of the shared
+examples) through `clearmedia scan`, once with the LLM and once with guessit: every video ends
+where the truth says, with no wrong link, and every skip is skipped."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.fake_llm import FakeLLM
+from tests.fakes.fake_tmdb import FakeTMDB
+from tests.helpers import fingerprint, make_video, run_cli
+
+SAMPLE = Path(__file__).parent / "fixtures" / "downloads-sample.jsonl"
+ROWS = [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line.strip()]
+TAGS = {"zh-CN": "zh"}  # the contract's tag for simplified Chinese
+
+
+def build(root: Path) -> None:
+    videos = {row["belongs_to"] for row in ROWS if row["kind"] == "subtitle"}
+    for row in ROWS:
+        path = root / row["path"]
+        if row["kind"] in ("movie", "episode") or row["path"] in videos:
+            make_video(path)
+        elif row["kind"] == "subtitle" or path.suffix in (".nfo", ".jpg"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("1\n00:00:01,000 --> 00:00:02,000\nhi\n")
+        else:
+            make_video(path, size_mb=0 if "tiny" in row.get("why_skip", "") else 20)
+    for video in videos - {row["path"] for row in ROWS}:
+        make_video(root / video)
+
+
+def expected_name(row: dict) -> str:
+    title = row["title"].replace(": ", " - ")
+    if row["kind"] == "movie":
+        return f"{title} ({row['year']})"
+    episodes = row["episodes"]
+    tail = f"-E{episodes[-1]:02}" if len(episodes) > 1 else ""
+    return f"{title} S{row['season']:02}E{episodes[0]:02}{tail}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("parser", ["llm", "guessit"])
+def test_sample_downloads_become_the_contract_layout(tmp_path, env, parser):
+    downloads, library = tmp_path / "downloads", tmp_path / "library"
+    build(downloads)
+    before = {p: fingerprint(p) for p in downloads.rglob("*") if p.is_file()}
+    with FakeTMDB() as tmdb, FakeLLM() as llm:
+        env.update(TMDB_API_URL=tmdb.url, TMDB_LANGUAGE="en-US", PARSER=parser)
+        env.update(OPENAI_BASE_URL=llm.url, OPENAI_API_KEY=llm.api_key, LLM_MODEL="test-model")
+        result = run_cli("scan", env=env, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        listed = run_cli("list", "--json", env=env, cwd=tmp_path)
+    rows = {Path(r["path"]).relative_to(downloads).as_posix(): r for r in json.loads(listed.stdout)}
+
+    for truth in ROWS:
+        row = rows.get(truth["path"])
+        if truth["kind"] in ("movie", "episode"):
+            assert row is not None and row["status"] == "COMPLETED", (truth["path"], row)
+            target = Path(row["target"])
+            assert target.stem == expected_name(truth), truth["path"]
+            assert target.is_relative_to(library / ("Movies" if truth["kind"] == "movie" else "TV Shows"))
+            assert (row["title"], row["year"], row["media_type"]) == (
+                truth["title"],
+                truth["year"],
+                truth["media_type"],
+            )
+            assert os.stat(target).st_ino == os.stat(downloads / truth["path"]).st_ino
+        elif truth["kind"] == "skip":
+            assert row is None or row["status"] == "IGNORED", (truth["path"], row)
+        else:  # a subtitle: beside its video's library file, with the contract's language tag
+            video = rows[truth["belongs_to"]]
+            assert video["status"] == "COMPLETED", video
+            tag = TAGS.get(truth["lang"], truth["lang"])
+            stem = Path(video["target"]).stem
+            names = [Path(s).name for s in video["subtitles"]]
+            assert f"{stem}.{tag}{Path(truth['path']).suffix}" in names, (truth["path"], names)
+
+    # nothing but links below TARGET_DIR, nothing outside it, and the downloads untouched
+    linked = [p for p in library.rglob("*") if p.is_file()]
+    assert all(os.stat(p).st_nlink == 2 for p in linked)
+    assert {p: fingerprint(p) for p in downloads.rglob("*") if p.is_file()} == before
