@@ -1,4 +1,5 @@
 import pytest
+from loguru import logger
 
 from tests.helpers import base_env
 
@@ -17,3 +18,12 @@ def db(tmp_path):
     database = open_database(tmp_path / "data")
     yield database
     database.close()
+
+
+@pytest.fixture
+def log_lines():
+    """Every loguru line logged during the test, as "LEVEL message" strings."""
+    lines: list[str] = []
+    sink = logger.add(lambda message: lines.append(str(message)), level="TRACE", format="{level} {message}")
+    yield lines
+    logger.remove(sink)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 MB = 1024 * 1024
@@ -83,3 +84,26 @@ def wait_for(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
+
+
+def in_threads(work: Callable[[object], object], items: Sequence, threads: int = 8) -> None:
+    """Call `work(item)` for every item from `threads` threads that start together; re-raise the
+    first error in the test's thread."""
+    barrier = threading.Barrier(threads)
+    errors: list[BaseException] = []
+
+    def run(part: Sequence) -> None:
+        barrier.wait()
+        try:
+            for item in part:
+                work(item)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    workers = [threading.Thread(target=run, args=(items[i::threads],)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    if errors:
+        raise errors[0]

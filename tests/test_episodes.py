@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from clearmedia.config import load_settings
@@ -13,7 +11,7 @@ from clearmedia.identify.episodes import map_absolute
 from clearmedia.identify.types import ParsedName
 from tests.fakes import tmdb_catalogue as cat
 from tests.fakes.fake_tmdb import FakeTMDB
-from tests.helpers import base_env
+from tests.helpers import base_env, in_threads
 
 
 def tv(title, **fields) -> ParsedName:
@@ -120,23 +118,11 @@ def test_season_pack_costs_one_show_and_at_most_one_season_request(identifier, f
     """12 files of one season pack, identified by 8 threads at once."""
     pack = [tv("Breaking Bad", season=3, episodes=(n,)) for n in range(1, 13)]
     results: dict[int, tuple] = {}
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(8)
 
-    def work(items):
-        barrier.wait()
-        try:
-            for parsed in items:
-                results[parsed.episodes[0]] = placed(identifier, parsed)
-        except BaseException as exc:
-            errors.append(exc)
+    def work(parsed):
+        results[parsed.episodes[0]] = placed(identifier, parsed)
 
-    threads = [threading.Thread(target=work, args=(pack[i::8],)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors
+    in_threads(work, pack)
     assert results == {n: (1396, 3, (n,)) for n in range(1, 13)}
     paths = fake.paths()
     assert paths.count("/tv/1396") == 1

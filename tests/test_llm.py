@@ -9,7 +9,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from loguru import logger
 
 from clearmedia.config import load_settings
 from clearmedia.db import open_database
@@ -42,14 +41,6 @@ def parser(fake, db):
     llm = make(fake)
     yield llm
     llm.close()
-
-
-@pytest.fixture
-def logs():
-    lines: list[str] = []
-    sink = logger.add(lambda message: lines.append(str(message)), level="TRACE", format="{message}")
-    yield lines
-    logger.remove(sink)
 
 
 def test_a_season_pack_path_is_sent_whole_and_read(fake, parser):
@@ -156,7 +147,7 @@ def test_two_unusable_answers_fail_with_the_reason_and_are_not_cached(fake, pars
     assert len(fake.chat_requests()) == 3
 
 
-def test_an_endpoint_without_response_format_is_asked_without_it_from_then_on(fake, parser, logs):
+def test_an_endpoint_without_response_format_is_asked_without_it_from_then_on(fake, parser, log_lines):
     fake.reject_response_format = True
 
     assert parser.parse(MATRIX).title == "The Matrix"
@@ -164,7 +155,7 @@ def test_an_endpoint_without_response_format_is_asked_without_it_from_then_on(fa
 
     bodies = [r["body"] for r in fake.chat_requests()]
     assert ["response_format" in b for b in bodies] == [True, False, False]
-    assert any("rejects response_format" in line for line in logs)
+    assert any("rejects response_format" in line for line in log_lines)
 
 
 def test_429_waits_as_long_as_retry_after_says(fake, parser):
@@ -364,7 +355,7 @@ def test_an_injection_name_is_sent_as_data_and_the_answer_is_still_validated(fak
         parser.parse(other)
 
 
-def test_the_api_key_never_reaches_logs_or_errors(fake, db, logs):
+def test_the_api_key_never_reaches_logs_or_errors(fake, db, log_lines):
     echo = {"error": {"message": f"Incorrect API key provided: {API_KEY}. Find yours at ..."}}
     llm = make(fake, attempts=2)
     fake.fail_next(401, body=echo)
@@ -385,8 +376,8 @@ def test_the_api_key_never_reaches_logs_or_errors(fake, db, logs):
 
     messages = [str(e.value) for e in (rejected, failed, forbidden, refused, unusable)]
     assert "HTTP 500: Incorrect API key provided: ***" in messages[1]
-    assert logs, "the failures above are logged"
-    for text in messages + logs:
+    assert log_lines, "the failures above are logged"
+    for text in messages + log_lines:
         assert API_KEY not in text and "SECRET" not in text
 
 

@@ -4,33 +4,23 @@ from __future__ import annotations
 
 import socket
 import sqlite3
-import threading
 import time
 from datetime import timedelta
 
 import pytest
-from loguru import logger
 
 from clearmedia.config import load_settings
 from clearmedia.errors import ServiceConfigError, TransientError
 from clearmedia.identify import tmdb as tmdb_module
 from clearmedia.identify.tmdb import AUTH_MESSAGE, CACHE_FILE, TMDBClient
 from tests.fakes.fake_tmdb import API_KEY, READ_TOKEN, FakeTMDB
-from tests.helpers import base_env
+from tests.helpers import base_env, in_threads
 
 
 @pytest.fixture
 def fake():
     with FakeTMDB() as server:
         yield server
-
-
-@pytest.fixture
-def log_lines():
-    lines: list[str] = []
-    handler = logger.add(lambda m: lines.append(str(m)), format="{level} {message}", level="DEBUG")
-    yield lines
-    logger.remove(handler)
 
 
 def make_settings(tmp_path, url, **overrides):
@@ -150,23 +140,7 @@ def test_rate_limit_holds_in_every_one_second_window_with_8_threads(tmp_path, fa
     limit = 5
     client = make_client(tmp_path, fake, TMDB_RATE_LIMIT=str(limit))
     titles = [f"Film number {i}" for i in range(30)]
-    barrier = threading.Barrier(8)
-    errors: list[BaseException] = []
-
-    def work(part: list[str]) -> None:
-        barrier.wait()
-        try:
-            for title in part:
-                client.search("movie", title)
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work, args=(titles[i::8],)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors
+    in_threads(lambda title: client.search("movie", title), titles)
     times = sorted(r.time for r in fake.requests)
     assert len(times) == 30
     busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
@@ -236,25 +210,16 @@ def test_cache_and_memo_under_8_threads(tmp_path, fake):
     """requests-cache's SQLite backend shared by 8 threads: no errors, right answers, one request each."""
     client = make_client(tmp_path, fake)
     show_ids = [1396, 100088, 2316, 136315, 118357, 46393, 203737, 209867]
-    errors: list[BaseException] = []
     results: dict[tuple[int, int], int] = {}
 
     def work(n: int) -> None:
-        try:
-            for round_ in range(3):
-                for show in show_ids:
-                    results[(show, n)] = client.details("tv", show)["id"]
-                    client.season(show, 1)
-                    client.search("tv", f"query {round_} {n}")
-        except BaseException as exc:
-            errors.append(exc)
+        for round_ in range(3):
+            for show in show_ids:
+                results[(show, n)] = client.details("tv", show)["id"]
+                client.season(show, 1)
+                client.search("tv", f"query {round_} {n}")
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors
+    in_threads(work, range(8))
     assert all(results[(show, n)] == show for show in show_ids for n in range(8))
     # each distinct URL reached the fake exactly once (single flight, then memo/cache)
     paths = [(r.path, tuple(sorted((k, v) for k, v in r.query.items()))) for r in fake.requests]
