@@ -17,12 +17,17 @@ class TransientError(ClearMediaError):
     """Worth trying again later: network, timeout, HTTP 5xx/429. The file is requeued."""
 
 
-class ServiceConfigError(TransientError):
-    """A remote service rejects our credentials (e.g. TMDB 401).
+class ServiceWaitError(TransientError):
+    """A whole service is unusable for now, not this file: files wait in PENDING (requeued
+    without spending an attempt), so a whole library does not turn FAILED at once."""
 
-    Files stay PENDING (requeued without spending an attempt) until the user fixes the setting;
-    a whole library must not turn FAILED because of one bad key.
-    """
+
+class ServiceConfigError(ServiceWaitError):
+    """A remote service rejects our credentials (e.g. TMDB 401): wait until the user fixes it."""
+
+
+class ServicePausedError(ServiceWaitError):
+    """Calls to a service are paused after repeated failures (the LLM circuit breaker)."""
 
 
 class IdentifyError(ClearMediaError):

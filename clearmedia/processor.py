@@ -16,7 +16,7 @@ from loguru import logger
 
 from clearmedia import queue
 from clearmedia.config import Settings
-from clearmedia.errors import IdentifyError, NamingError, ServiceConfigError, TransientError
+from clearmedia.errors import IdentifyError, NamingError, ServiceWaitError, TransientError
 from clearmedia.identify.types import Identification, Match
 from clearmedia.linker import (
     LINK_FAILED_CONFLICT,
@@ -148,7 +148,7 @@ def process_file(file: MediaFile, settings: Settings, identifier) -> Status:
                 logger.warning("FAILED {}: {}", file.path, decision.reason)
                 return Status.FAILED
             return _link(file, decision, settings)
-        except ServiceConfigError as error:
+        except ServiceWaitError as error:
             status = queue.requeue(
                 file,
                 str(error),
@@ -156,7 +156,7 @@ def process_file(file: MediaFile, settings: Settings, identifier) -> Status:
                 base_delay=settings.retry_delay,
                 spend_attempt=False,
             )
-            logger.debug("PENDING {}: waiting for the configuration to be fixed: {}", file.path, error)
+            logger.debug("PENDING {}: waiting for the service: {}", file.path, error)
             return status
         except TransientError as error:
             status = queue.requeue(

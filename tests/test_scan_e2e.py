@@ -320,3 +320,20 @@ def test_hostile_names_are_linked_safely_or_failed_never_outside(tmp_path, env, 
     assert done >= {"The.Matri", "Inception", "Se7en.199"}, [(r["path"], r["error"]) for r in rows]
     table = run_cli("list", env=env, cwd=tmp_path)
     assert table.returncode == 0 and len(table.stdout.splitlines()) == 5
+
+
+def test_llm_outage_pauses_calls_and_files_wait_in_pending(tmp_path, env, tmdb):
+    with FakeLLM() as llm:
+        env = scan_env(env, tmdb)
+        env.update(PARSER="llm", OPENAI_BASE_URL=llm.url, OPENAI_API_KEY=llm.api_key, LLM_MODEL="test-model")
+        env.update(WORKERS="1", MAX_ATTEMPTS="1")
+        for n in range(8):
+            make_video(tmp_path / "downloads" / f"Some.Film.{n}.2010.1080p.mkv")
+        llm.fail_next(503, count=1000)
+        assert run_cli("scan", env=env, cwd=tmp_path).returncode == 0
+        rows = list_json(env, tmp_path)
+        failed = [r for r in rows if r["status"] == "FAILED"]
+        waiting = [r for r in rows if r["status"] == "PENDING"]
+        assert len(failed) <= 2, "only the files tried before the breaker opened may spend their attempt"
+        assert len(waiting) >= 6 and all("paused" in r["error"] and r["attempts"] == 0 for r in waiting)
+        assert len(llm.chat_requests()) <= 6, "no request reaches the endpoint while calls are paused"

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 import openai
 from loguru import logger
 
-from clearmedia.errors import IdentifyError, ServiceConfigError, TransientError
+from clearmedia.errors import IdentifyError, ServiceConfigError, ServicePausedError, TransientError
 from clearmedia.identify.answer import AnswerError, coerce_answer, extract_json
 from clearmedia.identify.types import ParsedName
 
@@ -142,7 +142,7 @@ class CircuitBreaker:
                 self._probing = self._probing or probe  # half-open: this caller is the probe
                 return
             wait = max(1, round(remaining)) if remaining > 0 else 1
-        raise TransientError(f"LLM endpoint unavailable, paused for {wait} s")
+        raise ServicePausedError(f"LLM endpoint unavailable, paused for {wait} s")
 
     def success(self) -> None:
         with self._lock:
