@@ -35,7 +35,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.fakes.local_server import LocalServer
+from tests.fakes.local_server import LocalServer, send_json
 
 API_KEY = "test-openai-key-SECRET"
 MODELS = ("gpt-4o-mini", "test-model")
@@ -175,14 +175,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _send(self, status: int, payload: Any, headers: dict | None = None) -> None:
-        data = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, str(value))
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, status, payload, headers)
 
     def _handle(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)

@@ -11,7 +11,6 @@ anything else gets TMDB's 401 body. The data is in `tests.fakes.tmdb_catalogue`.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
@@ -21,7 +20,7 @@ from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from tests.fakes import tmdb_catalogue as catalogue
-from tests.fakes.local_server import LocalServer
+from tests.fakes.local_server import LocalServer, send_json
 from tests.fakes.tmdb_catalogue import Movie, Show
 
 API_KEY = "test-tmdb-key-SECRET"
@@ -271,19 +270,9 @@ class FakeTMDB(LocalServer):
         self._send(handler, status, body)
 
     def _send(self, handler, status: int, body: dict, headers: dict | None = None) -> None:
-        data = json.dumps(body, ensure_ascii=False).encode()
         with self._lock:
             self.statuses.append(status)
-        try:
-            handler.send_response(status)
-            handler.send_header("Content-Type", "application/json;charset=utf-8")
-            handler.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
-                handler.send_header(name, str(value))
-            handler.end_headers()
-            handler.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
+        send_json(handler, status, body, headers)
 
     def _route(self, path: str, q: dict) -> tuple[int, dict]:
         lang = q.get("language")
