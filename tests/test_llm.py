@@ -57,6 +57,15 @@ def test_a_season_pack_path_is_sent_whole_and_read(fake, parser):
     assert fake.sent_paths() == [BEAR]
 
 
+def test_the_prompt_asks_to_keep_what_tells_works_apart(fake, parser):
+    """A dropped "Part Two", "2" or "UK" links the sequel to the first film, or to another show."""
+    parser.parse("Dune.Part.Two.2024.1080p.WEB-DL.mkv")
+    system = fake.chat_requests()[0]["body"]["messages"][0]["content"]
+    for example in ("Dune Part Two", "Ne Zha 2", "The Office UK"):
+        assert example in system
+    assert "never guess" in system
+
+
 @pytest.mark.parametrize(
     ("content", "expected"),
     [

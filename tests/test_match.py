@@ -190,3 +190,74 @@ def test_numbers_keep_sequels_apart():
     assert title_similarity("Blade Runner", "Blade Runner 2049") < 0.75
     assert title_similarity("Spiderman", "Spider-Man") > 0.95
     assert normalize_title("ぼっち・ざ・ろっく！") == "ぼっち ざ ろっく"  # kana keep their marks
+
+
+# -- wrong matches a NAS owner would hit: real names through the guessit parser -----------------
+
+# (download name, (media_type, tmdb_id) expected, or None when no link is the right answer)
+REAL_NAMES = [
+    ("[电影天堂www.dytt89.com]流浪地球2.2023.HD.1080p.国语中字.mp4", ("movie", 842675)),
+    ("阳光电影www.ygdy8.com.流浪地球2.2023.HD1080P.国语中字.mkv", ("movie", 842675)),
+    ("【高清影视之家发布 www.BBQDDQ.com】流浪地球.2019.1080p.mp4", ("movie", 535167)),
+    ("流浪地球.2023.1080p.mp4", None),  # the first film's name with the sequel's year: ask a person
+    ("Dune.Part.Two.2024.1080p.WEB-DL.DDP5.1.Atmos.H.264-FLUX.mkv", ("movie", 693134)),
+    ("Dune.Part.Two.1080p.WEB-DL.mkv", ("movie", 693134)),  # no year: still not the first film
+    ("Movies/Dune Part Two (2024) [1080p]/Dune Part Two (2024) [1080p].mkv", ("movie", 693134)),
+    ("Kill.Bill.Vol.2.2004.1080p.BluRay.x264.mkv", ("movie", 393)),
+    ("Kill.Bill.Vol.1.2003.1080p.BluRay.x264.mkv", ("movie", 24)),
+    ("Ne.Zha.2.2025.2160p.WEB-DL.mkv", ("movie", 980477)),
+    ("Ne.Zha.2019.1080p.WEB-DL.mkv", ("movie", 615453)),
+    ("Ne.Zha.2025.1080p.WEB-DL.mkv", None),  # the sequel has a "2": the first title must not take it
+    ("The.Office.UK.S01E02.720p.BluRay.x264.mkv", ("tv", 2996)),
+    ("The.Office.US.S02E01.The.Dundies.720p.WEB-DL.mkv", ("tv", 2316)),
+    ("Spider-Man.2002.1080p.BluRay.x264.mkv", ("movie", 557)),
+    ("Spider-Man.No.Way.Home.2021.1080p.WEB-DL.mkv", ("movie", 634649)),
+    ("Up.2009.1080p.BluRay.x264.mkv", ("movie", 14160)),
+    ("Up.in.the.Air.2009.1080p.BluRay.x264.mkv", ("movie", 22947)),
+    ("Her.2013.1080p.BluRay.x264.mkv", ("movie", 152601)),
+    ("Tom & Jerry (2021) 1080p.mkv", ("movie", 587807)),
+    ("Tom.and.Jerry.2021.1080p.WEB-DL.mkv", ("movie", 587807)),
+    ("Ocean's Eleven (2001) 1080p.mkv", ("movie", 161)),
+    ("Ocean's 11 (1960) 1080p.mkv", ("movie", 299)),
+    ("1917.1080p.BluRay.x264.mkv", ("movie", 530915)),
+    ("1923.S01E03.1080p.WEB-DL.mkv", ("tv", 157744)),
+    ("Harbor.Lights.2020.1080p.WEB-DL.mkv", ("movie", 990001)),
+    ("Harbor.Lights.2020.S01E02.1080p.WEB-DL.mkv", ("tv", 990002)),
+    # A short or partial title never takes a longer one by substring, however popular or well dated.
+    ("Spirited.2001.1080p.mkv", None),
+    ("One.Piece.2022.1080p.mkv", None),
+    ("Breaking.S01E03.1080p.WEB-DL.mkv", None),
+    ("Follows.2015.1080p.mkv", None),  # not "It Follows"
+    ("Doctor.Who.Christmas.Special.2023.mkv", None),  # not the show itself, and not a movie
+    ("Some.Unknown.Show.S01E03.1080p.WEB-DL.mkv", None),
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), REAL_NAMES, ids=[n for n, _ in REAL_NAMES])
+def test_real_names_through_guessit(make_identifier, name, expected):
+    from clearmedia.identify.rules import RulesParser
+
+    found = make_identifier(RulesParser()).identify(name)
+    if expected is None:
+        assert found.match is None, f"linked to {found.match}"
+        assert found.reason and "no confident TMDB match" in found.reason
+    else:
+        assert found.match is not None, found.reason
+        assert (found.match.media_type, found.match.tmdb_id) == expected
+
+
+def test_a_title_is_not_a_part_of_another():
+    from clearmedia.identify.match import MIN_TITLE_SCORE
+
+    for short, long in [("Follows", "It Follows"), ("Spirited", "Spirited Away"), ("Dune", "Dune Drifter")]:
+        assert title_similarity(short, long) < MIN_TITLE_SCORE
+        assert title_similarity(long, short) < MIN_TITLE_SCORE
+
+
+def test_country_keeps_versions_of_a_show_apart():
+    assert title_similarity("The Office UK", "The Office US") < 0.75
+    assert title_similarity("The Office UK", "The Office (UK)") == 1.0
+    assert title_similarity("Kill Bill Volume 2", "Kill Bill: Vol. 2") == 1.0
+    assert title_similarity("Dune Part Two", "Dune: Part 2") == 1.0
+    assert title_similarity("Ocean's Eleven", "Ocean's 11") == 1.0
+    assert title_similarity("Ocean's Eleven", "Ocean's Twelve") < 0.75

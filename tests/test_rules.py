@@ -21,6 +21,8 @@ WRITTEN_TITLE = {
     "Movies/Sen.to.Chihiro.no.Kamikakushi.2001.1080p.BluRay.x265.10bit.FLAC-Kira.mkv": "Sen to Chihiro no Kamikakushi",
     "Movies/Seven.1995.REMASTERED.1080p.BluRay.x264.DTS-HD.MA.5.1-SWTYBLZ.mkv": "Seven",
     "TV/后宫·甄嬛传/甄嬛传.EP45.1080p.mp4": "甄嬛传",
+    # The country stays: "The Office UK" is another show (TMDB's alternative titles tell them apart).
+    "TV/The.Office.US.S02E01.The.Dundies.720p.WEB-DL.DD5.1.H.264-CtrlHD.mkv": "The Office US",
 }
 # Names that carry no season: the season in the sample comes from TMDB.
 NO_SEASON_IN_NAME = {"TV/后宫·甄嬛传/甄嬛传.EP45.1080p.mp4"}
@@ -89,6 +91,23 @@ def test_the_sample_is_there_to_test():
         ("TV/1883.S01E03.1080p.AMZN.WEB-DL.mkv", ("1883", None, None, "tv")),
         # grouping folders are never titles
         ("incoming/Heat (1995)/Heat (1995).mkv", ("Heat", None, 1995, "movie")),
+        # a site glued to the title without brackets; quality words are not a second title
+        ("阳光电影www.ygdy8.com.流浪地球2.2023.HD1080P.国语中字.mkv", ("流浪地球2", None, 2023, "movie")),
+        ("[www.domp4.cc]流浪地球2.2023.HD1080p.国语中字.mp4", ("流浪地球2", None, 2023, "movie")),
+        # a bare number is the title, not a year with no title
+        ("1917.1080p.BluRay.x264.mkv", ("1917", None, None, "movie")),
+        ("1923.S01E03.1080p.WEB-DL.mkv", ("1923", None, None, "tv")),
+        # what guessit takes out of a title but TMDB keeps in it
+        ("Spider-Man.2002.1080p.BluRay.x264.mkv", ("Spider-Man", None, 2002, "movie")),
+        ("Ant-Man.and.the.Wasp.2018.1080p.mkv", ("Ant-Man and the Wasp", None, 2018, "movie")),
+        ("aaf-inception.2010.1080p.mkv", ("inception", None, 2010, "movie")),  # a scene group
+        (
+            "Movies/Inception.2010.1080p.BluRay.x264-SPARKS/sparks-inception-1080p.mkv",
+            ("Inception", None, 2010, "movie"),
+        ),
+        ("Dune.Part.Two.2024.1080p.WEB-DL.mkv", ("Dune Part Two", None, 2024, "movie")),
+        ("Kill.Bill.Vol.2.2004.1080p.BluRay.mkv", ("Kill Bill Vol 2", None, 2004, "movie")),
+        ("The.Office.UK.S01E02.720p.mkv", ("The Office UK", None, None, "tv")),
     ],
 )
 def test_titles_and_years(path, expected):

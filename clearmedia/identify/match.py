@@ -21,6 +21,10 @@ from loguru import logger
 from clearmedia.identify.types import Identification, Match, MediaType, ParsedName
 
 ACCEPT = 0.75  # a candidate scoring at least this is confident
+# ...and only when its title itself is this alike: no year or popularity makes "Spirited" (2001)
+# "Spirited Away", "One Piece" (2022) "One Piece Film Red", or "Ne Zha" (2025) "Ne Zha 2".
+MIN_TITLE_SCORE = 0.85
+PART_OF_TITLE_SCORE = 0.8  # at most this alike when one title's words are a few of the other's
 TITLE_WEIGHT, YEAR_WEIGHT, POPULARITY_WEIGHT = 0.62, 0.30, 0.08
 OTHER_TYPE_PENALTY = 0.08  # found only as the other media type than the parser said
 MOVIE_FOR_EPISODE_PENALTY = 0.40  # a name with episode numbers is not a movie
@@ -33,6 +37,23 @@ _ROMAN = {
     "xviii": "18", "xix": "19", "xx": "20",
 }  # fmt: skip
 _ARTICLES = ("the", "a", "an")
+_NUMBER_WORDS = {
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+}  # fmt: skip  ("Dune: Part Two" is "Dune Part 2", "Ocean's Eleven" is "Ocean's 11")
+_ALIASES = {"volume": "vol", "pt": "part"}
+# A country word ending a title names a version of a show: "The Office (UK)" is not "The Office US".
+_COUNTRY_TAGS = {"us": "us", "usa": "us", "uk": "uk", "gb": "uk", "au": "au", "nz": "nz", "ca": "ca"}
 
 
 def _fold_latin(text: str) -> str:
@@ -50,7 +71,7 @@ def normalize_title(text: str) -> str:
     text = _fold_latin(unicodedata.normalize("NFKC", text or "")).lower()
     text = text.replace("&", " and ").replace("'", "")
     words = re.sub(r"[\W_]+", " ", text).split()
-    words = [_ROMAN.get(w, w) for w in words]
+    words = [_ROMAN.get(w) or _NUMBER_WORDS.get(w) or _ALIASES.get(w, w) for w in words]
     if len(words) > 1 and words[0] in _ARTICLES:
         words = words[1:]
     return " ".join(words)
@@ -71,6 +92,12 @@ def title_similarity(a: str, b: str) -> float:
         score = max(score, 0.97)
     if set(re.findall(r"\d+", na)) != set(re.findall(r"\d+", nb)):
         score *= 0.7  # "Toy Story" is not "Toy Story 2", "Blade Runner" is not "Blade Runner 2049"
+    words_a, words_b = set(na.split()), set(nb.split())
+    if words_a < words_b or words_b < words_a:
+        score = min(score, PART_OF_TITLE_SCORE)  # "Follows" is not "It Follows", nor "Dune" "Dune Drifter"
+    tag_a, tag_b = _COUNTRY_TAGS.get(na.split()[-1]), _COUNTRY_TAGS.get(nb.split()[-1])
+    if tag_a and tag_b and tag_a != tag_b:
+        score *= 0.7  # "The Office UK" is not "The Office US"
     return score
 
 
@@ -94,6 +121,16 @@ def _year_of(date: str | None) -> int | None:
     if date and re.match(r"\d{4}", date):
         return int(date[:4])
     return None
+
+
+def _confident(cand: Candidate | None) -> bool:
+    return cand is not None and cand.score >= ACCEPT and cand.title_score >= MIN_TITLE_SCORE
+
+
+def _best(pool: dict) -> Candidate | None:
+    """The highest-scoring confident candidate, else the highest-scoring one (or None)."""
+    ranked = sorted(pool.values(), key=lambda c: c.score, reverse=True)
+    return next((c for c in ranked if _confident(c)), ranked[0] if ranked else None)
 
 
 def _has_episode_numbers(parsed: ParsedName) -> bool:
@@ -210,14 +247,14 @@ class Matcher:
             for cand in found:
                 cand = pool.setdefault((cand.media_type, cand.tmdb_id), cand)
                 self._score(cand, parsed, query)
-            best = max(pool.values(), key=lambda c: c.score, default=None)
-            if best is None or best.score < ACCEPT:
+            best = _best(pool)
+            if not _confident(best):
                 best = self._check_alternative_titles(pool, found, parsed, query) or best
-            if best is not None and best.score >= ACCEPT:
+            if _confident(best):
                 break
         ranked = sorted(pool.values(), key=lambda c: c.score, reverse=True)
         candidates = [c.to_dict() for c in ranked[:5]]
-        if best is None or best.score < ACCEPT:
+        if not _confident(best):
             shown = parsed.title or (parsed.alt_title or "")
             year = f" ({parsed.year})" if parsed.year else ""
             reason = f'no confident TMDB match for "{shown}"{year}'
@@ -259,9 +296,10 @@ class Matcher:
     @staticmethod
     def _score(cand: Candidate, parsed: ParsedName, query: _Query) -> None:
         wanted = [query.title, *parsed.titles()]
-        cand.title_score = max(title_similarity(w, t) for w in wanted for t in cand.titles)
+        title_score = max(title_similarity(w, t) for w in wanted for t in cand.titles)
+        cand.title_score = max(cand.title_score, title_score)
         score = (
-            TITLE_WEIGHT * cand.title_score
+            TITLE_WEIGHT * title_score
             + YEAR_WEIGHT * year_score(query.wanted_year, cand.year, cand.media_type)
             + POPULARITY_WEIGHT * popularity_score(cand.popularity)
         )
@@ -287,8 +325,7 @@ class Matcher:
             details = self.client.details(cand.media_type, cand.tmdb_id) or {}
             cand.titles = list(dict.fromkeys(cand.titles + _other_titles(details)))
             self._score(cand, parsed, query)
-        best = max(pool.values(), key=lambda c: c.score, default=None)
-        return best
+        return _best(pool)
 
 
 def _other_titles(details: dict) -> list[str]:

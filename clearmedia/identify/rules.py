@@ -29,6 +29,16 @@ _BANNER = re.compile(r"[【〖][^】〗]*[】〗]")
 # [...] holding a web address or a known noise word: site tags and quality ads, not the title.
 _SITE_WORDS = r"www\.|\.(?:com|net|org|cc|tv|me|xyz|top|la|vip|cn|info|io)\b|电影天堂|高清|蓝光|藍光|发布|發布|影视|影視|下载|下載|首发|首發"
 _SITE_TAG = re.compile(r"\[[^\]\[]*(?:" + _SITE_WORDS + r")[^\]\[]*\]", re.IGNORECASE)
+# A site name glued before the title without brackets: "阳光电影www.ygdy8.com.Title.2023.mkv".
+_SITE_PREFIX = re.compile(
+    r"^[^\s/]{0,20}?www\.[\w-]+\.(?:com|net|org|cc|tv|me|xyz|top|la|vip|cn|info|io)[\s._-]+", re.I
+)
+# What guessit leaves as an "alternative title" of a Chinese release: quality and subtitle words.
+_NOISE_ALT = re.compile(
+    r"^(?:[\s._-]|HD|BD|\d{3,4}[pPiI]|[国國粤粵英中日韩韓]语|[国國粤粵]英|双语|雙語|中[英日]?字|[中简繁]?[中英日]?双字|字幕|无水印|無水印)+$"
+)
+# A part or volume as written ("Part.Two", "Vol.2"), kept in the title: TMDB's title has it.
+_PART = re.compile(r"\b(Part|Pt|Vol(?:ume)?)[\s._-]*(\d{1,2}|[IVX]{1,4}|One|Two|Three|Four|Five|Six)\b", re.I)
 _QUALITY_AD = re.compile(r"^\s*\[(?:4K|8K|2160p|1080p|720p|HDR|BD|BluRay)[^\]\[]{0,8}\]\s*", re.IGNORECASE)
 # A leading [Group] tag (fansub and release groups put it first).
 _LEADING_TAG = re.compile(r"^\s*\[([^\]\[]{1,60})\]\s*")
@@ -47,6 +57,7 @@ def clean_component(name: str) -> tuple[str, bool]:
     """Strip site banners and tags from one path component; also say whether it had a group tag."""
     name = _BANNER.sub(" ", name)
     name = _SITE_TAG.sub(" ", name)
+    name = _SITE_PREFIX.sub("", name)
     while _QUALITY_AD.match(name):
         name = _QUALITY_AD.sub("", name, count=1)
     grouped = False
@@ -82,6 +93,35 @@ def _split_titles(title: str, alternative: str | None, cleaned: str) -> tuple[st
     return title, alternative
 
 
+def _restore_title(title: str, guess, cleaned: str) -> str:
+    """Put back what guessit takes out of a title but TMDB keeps in it.
+
+    "Spider-Man.2002" (guessit: group "Spider", title "Man"); "Dune.Part.Two" and "Kill.Bill.Vol.2"
+    (a part/volume: the sequel, never the first film); "The.Office.UK" (a country: another show).
+    """
+    group = guess.get("release_group")
+    # Only a capitalised word, as written: "aaf-inception" and "SPARKS-Title" are scene groups.
+    if (
+        isinstance(group, str)
+        and re.fullmatch(r"[A-Z][a-z]+", group)
+        and re.search(rf"(?:^|/){re.escape(group)}-{re.escape(title.split()[0])}\b", cleaned)
+    ):
+        title = f"{group}-{title}"
+    for key in ("part", "volume"):
+        if isinstance(guess.get(key), int) and not re.search(r"\b(?:part|vol)", title, re.IGNORECASE):
+            written = _PART.search(cleaned.rsplit("/", 1)[-1]) or _PART.search(cleaned)
+            title = (
+                f"{title} {written.group(1)} {written.group(2)}" if written else f"{title} Part {guess[key]}"
+            )
+    country = guess.get("country")
+    code = getattr(country, "alpha2", None)
+    if code and guess.get("type") == "episode":
+        code = "UK" if code == "GB" else code
+        if not title.upper().endswith(" " + code):
+            title = f"{title} {code}"
+    return title
+
+
 def parse_name(relative_path: str) -> ParsedName:
     """Given a path relative to its source folder, return what guessit reads; raise `IdentifyError`."""
     parts = [
@@ -99,13 +139,17 @@ def parse_name(relative_path: str) -> ParsedName:
     title = guess.get("title")
     if isinstance(title, list):
         title = title[0]
+    year = guess.get("year")
+    if not title and isinstance(year, int) and not guess.get("title"):
+        title, guess["year"] = str(year), None  # "1917.1080p.mkv", "1923.S01E03.mkv": the number is the title
     if not title or _is_grouping(str(title)):
         raise IdentifyError("could not read a title from this name")
+    title = _restore_title(str(title), guess, cleaned)
     alternative = guess.get("alternative_title")
     if isinstance(alternative, list):
         alternative = alternative[0]
     title, alternative = _split_titles(str(title), alternative and str(alternative), cleaned)
-    if alternative and len(alternative) > MAX_TITLE_CHARS:
+    if alternative and (len(alternative) > MAX_TITLE_CHARS or _NOISE_ALT.match(alternative)):
         alternative = None  # release noise guessit could not place, not a second title
 
     episode = guess.get("episode")

@@ -170,6 +170,30 @@ MOVIES: tuple[Movie, ...] = (
     Movie(949, "Heat", "盗火线", "Heat", "en", "1995-12-15", 45.0),
     Movie(10972, "The Bear", "熊的故事", "L'Ours", "fr", "1988-10-19", 9.0),
     Movie(900667, "One Piece Film Red", "航海王：红发歌姬", "ONE PIECE FILM RED", "ja", "2022-08-06", 40.0),
+    # Added for the wrong-match hunt: sequels, common words, punctuation, look-alike titles.
+    Movie(535167, "The Wandering Earth", "流浪地球", "流浪地球", "zh", "2019-02-05", 45.0),
+    Movie(842675, "The Wandering Earth II", "流浪地球2", "流浪地球2", "zh", "2023-01-22", 60.0),
+    Movie(14160, "Up", "飞屋环游记", "Up", "en", "2009-05-28", 90.0),
+    Movie(22947, "Up in the Air", "在云端", "Up in the Air", "en", "2009-09-05", 20.0),
+    Movie(152601, "Her", "她", "Her", "en", "2013-12-18", 45.0),
+    Movie(587807, "Tom & Jerry", "猫和老鼠", "Tom & Jerry", "en", "2021-02-11", 50.0),
+    Movie(161, "Ocean's Eleven", "十一罗汉", "Ocean's Eleven", "en", "2001-12-07", 60.0),
+    Movie(299, "Ocean's Eleven", "十一罗汉", "Ocean's 11", "en", "1960-08-10", 12.0),
+    Movie(163, "Ocean's Twelve", "十二罗汉", "Ocean's Twelve", "en", "2004-12-09", 40.0),
+    Movie(557, "Spider-Man", "蜘蛛侠", "Spider-Man", "en", "2002-05-01", 80.0),
+    Movie(
+        634649,
+        "Spider-Man: No Way Home",
+        "蜘蛛侠：英雄无归",
+        "Spider-Man: No Way Home",
+        "en",
+        "2021-12-15",
+        150.0,
+    ),
+    Movie(24, "Kill Bill: Vol. 1", "杀死比尔", "Kill Bill: Vol. 1", "en", "2003-10-10", 60.0),
+    Movie(393, "Kill Bill: Vol. 2", "杀死比尔2", "Kill Bill: Vol. 2", "en", "2004-04-16", 50.0),
+    # Invented: a film and a series with the very same title and year.
+    Movie(990001, "Harbor Lights", "港湾灯火", "Harbor Lights", "en", "2020-03-06", 15.0),
 )
 
 _ONE_PIECE_COUNTS = (61, 16, 14, 39, 13, 52, 33, 35, 73, 45, 26, 14, 101, 58, 62, 49, 118, 33, 98, 15, 200)
@@ -406,6 +430,18 @@ SHOWS: tuple[Show, ...] = (
         "2020-06-01",
         0.8,
         _weekly((1, 8, "2020-06-01")),
+    ),
+    Show(157744, "1923", "1923", "1923", "en", "2022-12-18", 50.0, _weekly((1, 8, "2022-12-18"))),
+    # Invented: the series twin of the film "Harbor Lights" (2020).
+    Show(
+        990002,
+        "Harbor Lights",
+        "港湾灯火",
+        "Harbor Lights",
+        "en",
+        "2020-09-14",
+        8.0,
+        _weekly((1, 6, "2020-09-14")),
     ),
 )
 
