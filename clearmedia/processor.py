@@ -62,11 +62,38 @@ class Decision:
     reason: str | None
 
 
+#: The reason of a file found gone; the scanner puts such a file back to PENDING when it finds it renamed.
+SOURCE_GONE = "the file is no longer in the download folder"
+
+
+def _source_unavailable(file: MediaFile, settings: Settings) -> str | None:
+    """Why the file's whole download folder is unreachable (a USB disk or NFS share unmounted), or None.
+
+    Then the file is not gone: it waits (no attempt spent) instead of ending FAILED.
+    An empty folder on another file system than the file is an empty mount point.
+    """
+    root = file.source_root
+    if Path(root) not in settings.source_dirs:
+        return None  # a folder no longer watched: nothing to wait for
+    try:
+        device = os.stat(root).st_dev
+        with os.scandir(root) as entries:
+            empty = next(entries, None) is None
+    except OSError as error:
+        return f"the download folder {root} is not available ({error.strerror or error}); waiting for it"
+    if empty and device != file.device % (1 << 64):
+        return f"the download folder {root} is empty (an unmounted disk or share?); waiting for it"
+    return None
+
+
 def decide(file: MediaFile, settings: Settings, identifier) -> Decision:
     """Identify `file` and render its library path; raise Transient/Identify/Naming errors."""
     source = Path(file.path)
     if not source.is_file():
-        raise IdentifyError("the file is no longer in the download folder")
+        unavailable = _source_unavailable(file, settings)
+        if unavailable:
+            raise ServiceWaitError(unavailable)
+        raise IdentifyError(SOURCE_GONE)
     identification = identifier.identify(file.relative_path)
     if identification.match is None:
         return Decision(file, identification, None, identification.reason or "no confident TMDB match")

@@ -27,6 +27,7 @@ from loguru import logger
 
 from clearmedia.config import Settings
 from clearmedia.db import database, open_database
+from clearmedia.linker import LINK_FAILED_NO_SOURCE, describe
 from clearmedia.models import MediaFile, Meta, Status, Subtitle
 
 MB = 1024 * 1024
@@ -89,6 +90,8 @@ NAME_RULES = (
 _NOT_WORD = re.compile(rb"[\W_]+")
 _INT64 = 1 << 63
 PENDING, IGNORED = Status.PENDING.value, Status.IGNORED.value
+#: Reasons of a file FAILED because it was gone (`processor.SOURCE_GONE`, the linker's "no source").
+SOURCE_GONE = ("the file is no longer in the download folder", describe(LINK_FAILED_NO_SOURCE))
 #: For the per-file lines: the path is only turned into text when the line is really written.
 _lazy = logger.opt(lazy=True)
 
@@ -429,6 +432,10 @@ class _Pass:
     def _moved(self, file_id: int, old: bytes, path: bytes, source_root: bytes) -> None:
         MediaFile.update(path=path, source_root=source_root, updated_at=time.time()).where(
             MediaFile.id == file_id
+        ).execute()
+        # A worker found it gone under its old name (renamed while it waited): it is back now.
+        MediaFile.update(status=Status.PENDING, error=None, next_attempt_at=0).where(
+            (MediaFile.id == file_id) & (MediaFile.status == Status.FAILED) & MediaFile.error.in_(SOURCE_GONE)
         ).execute()
         self.report.moved += 1
         logger.info("moved #{}: {} -> {}", file_id, shown(old), shown(path))

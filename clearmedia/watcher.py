@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +30,8 @@ Signature = tuple[int, int] | None
 
 #: aria2's control file beside a download in progress.
 ARIA2_SUFFIX = ".aria2"
+#: Seconds between checks that every source folder is still watched (see `Watcher._rearm`).
+REARM_INTERVAL = 2.0
 
 INOTIFY_LIMIT_HELP = (
     "the inotify watch limit is reached ({error}); falling back to WATCH_MODE=poll (slower, more disk "
@@ -47,6 +50,15 @@ def file_signature(path: str) -> Signature:
     if not os.path.isfile(path):
         return None
     return (st.st_size, st.st_mtime_ns)
+
+
+def _folder_key(path: str) -> tuple[int, int] | None:
+    """(device, inode) of a folder, None when it is missing or not a folder."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISDIR(st.st_mode) else None
 
 
 @dataclass
@@ -210,6 +222,9 @@ class Watcher:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._handler: _EventHandler | None = None
+        self._keys: dict[str, tuple[int, int] | None] = {}
+        self._gone: set[str] = set()
         self.poll_interval = min(max(settings.settle_seconds / 2, 1.0), 10.0)
 
     # --- paths -------------------------------------------------------------------------------
@@ -254,7 +269,44 @@ class Watcher:
             with contextlib.suppress(Exception):  # best effort cleanup of a half-started observer
                 observer.stop()
             raise
+        self._handler = handler
+        self._keys = {root: _folder_key(root) for root in self.roots}
         return observer
+
+    def _rearm(self) -> None:
+        """Watch a source folder again once it is back (a USB disk or share unmounted and mounted
+        again): watchdog stops watching a folder that disappears, and inotify does not see into a
+        file system mounted over the folder it watched. What the folder holds then is looked at."""
+        observer = self._observer
+        emitters = getattr(observer, "emitters", None)
+        if emitters is None or self._handler is None or not observer.is_alive():
+            return
+        by_root = {emitter.watch.path: emitter for emitter in list(emitters)}
+        for root in self.roots:
+            key = _folder_key(root)
+            emitter = by_root.get(root)
+            if key is None:
+                if root not in self._gone:
+                    self._gone.add(root)
+                    logger.warning(
+                        "source folder {} is gone (unmounted?); watching it again when it is back", root
+                    )
+                continue
+            if emitter is not None and emitter.is_alive() and key == self._keys.get(root):
+                continue
+            try:
+                if emitter is not None:
+                    observer.unschedule(emitter.watch)
+                observer.schedule(self._handler, root, recursive=True)
+            except OSError as error:
+                logger.warning("cannot watch source folder {} again: {}", root, error)
+                continue
+            self._keys[root] = key
+            self._gone.discard(root)
+            logger.info("source folder {} is back; watching it again", root)
+            with contextlib.suppress(OSError), os.scandir(root) as entries:
+                for entry in entries:
+                    self.saw(entry.path, entry.is_dir(follow_symlinks=False))
 
     def start(self) -> str:
         """Start watching; fall back to polling when the inotify limit is hit. Return the mode."""
@@ -290,15 +342,24 @@ class Watcher:
         self._mode = "stopped"
 
     def _run(self) -> None:
+        next_rearm = time.monotonic() + REARM_INTERVAL
         try:
             while not self._stop.is_set():
+                if time.monotonic() >= next_rearm:
+                    next_rearm = time.monotonic() + REARM_INTERVAL
+                    try:
+                        self._rearm()
+                    except Exception:
+                        logger.exception("checking that the source folders are watched failed")
                 settled, next_in = self.tracker.ready()
                 for path in settled:
                     if self._stop.is_set():
                         return
                     if self._hand_over(path) in ("new", "folder"):
                         self._found()  # at once: a thousand files moved in keep the workers busy from the first
-                self._wake.wait(None if next_in is None else max(next_in, 0.02))
+                self._wake.wait(
+                    REARM_INTERVAL if next_in is None else min(max(next_in, 0.02), REARM_INTERVAL)
+                )
                 self._wake.clear()
         finally:
             from clearmedia.db import database

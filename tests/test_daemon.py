@@ -185,6 +185,25 @@ def test_poll_mode_links_a_new_file(tmp_path, tmdb):
         assert daemon.stop() == 0
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["inotify", "poll"])
+def test_a_source_folder_that_vanishes_and_comes_back_is_watched_again(tmp_path, tmdb, mode):
+    # A USB disk or network share unmounted and mounted again: watchdog stops watching a folder
+    # that disappears. SCAN_INTERVAL is an hour: only events can find the new file in time.
+    env = daemon_env(tmp_path, tmdb, WATCH_MODE=mode, SETTLE_SECONDS="0.5")
+    downloads = tmp_path / "downloads"
+    daemon = DaemonProcess(env, tmp_path / "daemon.log")
+    try:
+        daemon.wait_ready()
+        downloads.rmdir()
+        wait_for(lambda: "is gone" in daemon.log(), timeout=15, what="the warning about the folder")
+        downloads.mkdir()
+        movie = make_video(downloads / "Inception.2010.720p.mkv")
+        wait_for(lambda: links_of(movie, tmp_path / "library"), timeout=20, what="the link after the return")
+    finally:
+        assert daemon.stop() == 0
+
+
 # --- stopping, crashing, restarting ----------------------------------------------------------------
 
 EPISODES = [

@@ -1,0 +1,93 @@
+"""The processor when the download folder changes under a file waiting in the queue: a disk that is
+unmounted for a while, a folder renamed while its file waits. Real files, links, SQLite, fake TMDB."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from clearmedia import processor
+from clearmedia.config import load_settings
+from clearmedia.identify import Identifier
+from clearmedia.scanner import Scanner
+from tests.fakes.fake_tmdb import FakeTMDB
+from tests.helpers import base_env, fingerprint, make_video, run_cli
+
+MOVIE = "Inception.2010.1080p.BluRay.x264-[YTS.AM].mp4"
+
+
+@pytest.fixture
+def tmdb():
+    with FakeTMDB() as server:
+        yield server
+
+
+def list_json(env) -> dict[str, dict]:
+    # `list` needs only DATA_DIR (it refuses a SOURCE_DIR that does not exist, e.g. unmounted)
+    result = run_cli("list", "--json", env={k: v for k, v in env.items() if k != "SOURCE_DIR"})
+    assert result.returncode == 0, result.stderr
+    return {os.path.basename(row["path"]): row for row in json.loads(result.stdout)}
+
+
+def record_pending(env: dict[str, str]):
+    """The file is found (PENDING) but not processed yet: the state of a backlog in the daemon."""
+    settings = load_settings(None, require_library=True, environ=env)
+    Scanner(settings).scan_all()
+    return settings
+
+
+def test_a_pending_file_on_an_unmounted_disk_waits_and_is_linked_when_the_disk_is_back(tmp_path, db, tmdb):
+    disk = tmp_path / "usb"
+    source = make_video(disk / "downloads" / MOVIE)
+    env = base_env(
+        tmp_path,
+        SOURCE_DIR=str(disk / "downloads"),
+        TMDB_API_URL=tmdb.url,
+        TMDB_LANGUAGE="en-US",
+        RETRY_DELAY="0",
+    )
+    settings = record_pending(env)
+    before = fingerprint(source)
+
+    disk.rename(tmp_path / "usb-away")  # the USB disk (or NFS share) holding SOURCE_DIR is gone
+    identifier = Identifier(settings)
+    try:
+        processor.process_due(settings, identifier)
+    finally:
+        identifier.close()
+    row = list_json(env)[MOVIE]
+    assert row["status"] == "PENDING", row
+    assert row["attempts"] == 0 and "downloads" in row["error"]
+
+    (tmp_path / "usb-away").rename(disk)  # mounted again
+    result = run_cli("scan", env=env)
+    assert result.returncode == 0, result.stderr
+    row = list_json(env)[MOVIE]
+    assert row["status"] == "COMPLETED", row
+    assert os.stat(row["target"]).st_ino == os.stat(source).st_ino
+    assert fingerprint(source) == before
+
+
+def test_a_file_renamed_while_it_waits_is_linked_once_its_new_name_is_found(tmp_path, db, tmdb):
+    downloads = tmp_path / "downloads"
+    make_video(downloads / "Inception.2010" / MOVIE)
+    env = base_env(tmp_path, TMDB_API_URL=tmdb.url, TMDB_LANGUAGE="en-US")
+    settings = record_pending(env)
+
+    (downloads / "Inception.2010").rename(downloads / "Inception (2010)")  # tidied up by the user
+    identifier = Identifier(settings)
+    try:
+        processor.process_due(settings, identifier)  # a worker takes it before the rename is seen
+    finally:
+        identifier.close()
+
+    result = run_cli("scan", env=env)  # the next rescan (or the watcher) finds the new name
+    assert result.returncode == 0, result.stderr
+    row = list_json(env)[MOVIE]
+    assert row["path"] == str(downloads / "Inception (2010)" / MOVIE)
+    assert row["status"] == "COMPLETED", row
+    assert Path(row["target"]).name == "Inception (2010).mp4"
+    assert os.stat(row["target"]).st_ino == os.stat(row["path"]).st_ino
