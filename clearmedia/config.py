@@ -193,8 +193,12 @@ def _url(name: str, raw: dict[str, str]) -> str | None:
     return value.rstrip("/")
 
 
-def _folder(name: str, value: str) -> Path:
+def _folder(name: str, value: str, must_exist: bool = True) -> Path:
+    """The folder as an absolute real path. Commands that do not use it (`status`, `list`,
+    `retry`) pass `must_exist=False`, so they work while a download disk is unmounted."""
     path = Path(os.path.abspath(os.path.expanduser(value)))
+    if not must_exist and not path.is_dir():
+        return path
     if not path.exists():
         raise ConfigError(f"{name} folder does not exist: {value} (create it or fix the setting)")
     if not path.is_dir():
@@ -224,12 +228,12 @@ def build_settings(raw: dict[str, str], *, require_library: bool) -> Settings:
     sources: tuple[Path, ...] = ()
     if raw.get("SOURCE_DIR"):
         parts = [p for p in raw["SOURCE_DIR"].split(":") if p.strip()]
-        sources = tuple(dict.fromkeys(_folder("SOURCE_DIR", p.strip()) for p in parts))
+        sources = tuple(dict.fromkeys(_folder("SOURCE_DIR", p.strip(), require_library) for p in parts))
     elif require_library:
         raise ConfigError(
             "SOURCE_DIR is required: set it to your download folder(s), several separated by ':'"
         )
-    target = _folder("TARGET_DIR", raw["TARGET_DIR"]) if raw.get("TARGET_DIR") else None
+    target = _folder("TARGET_DIR", raw["TARGET_DIR"], require_library) if raw.get("TARGET_DIR") else None
     if target is None and require_library:
         raise ConfigError("TARGET_DIR is required: set it to your library folder")
     for source in sources:

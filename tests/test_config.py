@@ -174,3 +174,11 @@ def test_secrets_are_not_in_repr(tmp_path):
 def test_config_error_type():
     with pytest.raises(ConfigError, match="PARSER"):
         load_settings(None, require_library=False, environ={"PARSER": "x"})
+
+
+def test_list_status_retry_work_while_the_download_disk_is_unmounted(env, tmp_path):
+    env["SOURCE_DIR"] = str(tmp_path / "unmounted" / "torrents")
+    for command in (["status"], ["list", "--json"], ["retry"]):
+        result = run_cli(*command, env=env, cwd=tmp_path)
+        assert result.returncode == 0, (command, result.stderr)
+    assert run_cli("scan", env=env, cwd=tmp_path).returncode == 2

@@ -26,8 +26,7 @@ def tmdb():
 
 
 def list_json(env) -> dict[str, dict]:
-    # `list` needs only DATA_DIR (it refuses a SOURCE_DIR that does not exist, e.g. unmounted)
-    result = run_cli("list", "--json", env={k: v for k, v in env.items() if k != "SOURCE_DIR"})
+    result = run_cli("list", "--json", env=env)  # works while SOURCE_DIR is unmounted
     assert result.returncode == 0, result.stderr
     return {os.path.basename(row["path"]): row for row in json.loads(result.stdout)}
 
