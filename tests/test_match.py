@@ -6,7 +6,13 @@ import pytest
 
 from clearmedia.config import load_settings
 from clearmedia.identify import Identifier
-from clearmedia.identify.match import normalize_title, title_similarity
+from clearmedia.identify.match import (
+    MIN_TITLE_SCORE,
+    normalize_title,
+    title_similarity,
+    versioned_title_similarity,
+)
+from clearmedia.identify.rules import RulesParser
 from clearmedia.identify.types import ParsedName
 from tests.fakes import tmdb_catalogue as cat
 from tests.fakes.fake_tmdb import FakeTMDB
@@ -208,8 +214,6 @@ REAL_NAMES = [
     ("Ne.Zha.2.2025.2160p.WEB-DL.mkv", ("movie", 980477)),
     ("Ne.Zha.2019.1080p.WEB-DL.mkv", ("movie", 615453)),
     ("Ne.Zha.2025.1080p.WEB-DL.mkv", None),  # the sequel has a "2": the first title must not take it
-    ("The.Office.UK.S01E02.720p.BluRay.x264.mkv", ("tv", 2996)),
-    ("The.Office.US.S02E01.The.Dundies.720p.WEB-DL.mkv", ("tv", 2316)),
     ("Spider-Man.2002.1080p.BluRay.x264.mkv", ("movie", 557)),
     ("Spider-Man.No.Way.Home.2021.1080p.WEB-DL.mkv", ("movie", 634649)),
     ("Up.2009.1080p.BluRay.x264.mkv", ("movie", 14160)),
@@ -261,3 +265,78 @@ def test_country_keeps_versions_of_a_show_apart():
     assert title_similarity("Dune Part Two", "Dune: Part 2") == 1.0
     assert title_similarity("Ocean's Eleven", "Ocean's 11") == 1.0
     assert title_similarity("Ocean's Eleven", "Ocean's Twelve") < 0.75
+
+
+# -- a country naming a version of a show ---------------------------------------------------------
+# TMDB names the UK and the US show just "The Office" (or "Shameless") and tells them apart by
+# origin_country. Real TMDB may find nothing for "The Office UK": the second fake never matches a
+# search on alternative titles, so only the country-less search and origin_country can find the show.
+
+OFFICE_UK, OFFICE_US = cat.by_id("tv", 2996), cat.by_id("tv", 2316)
+SHAMELESS_US, SHAMELESS_UK = cat.find("tv", "Shameless", 2011), cat.find("tv", "Shameless", 2004)
+
+# (download name, the show expected, or the reason it is not linked)
+COUNTRY_NAMES = [
+    ("The.Office.UK.S01E02.720p.BluRay.x264.mkv", OFFICE_UK),
+    ("The.Office.US.S02E01.The.Dundies.720p.WEB-DL.mkv", OFFICE_US),
+    ("Shameless.US.S01E01.720p.WEB-DL.mkv", SHAMELESS_US),
+    ("Shameless.UK.S01E01.720p.HDTV.x264.mkv", SHAMELESS_UK),
+    ("Shameless.US.2011.S02E03.720p.WEB-DL.mkv", SHAMELESS_US),
+    ("The.Office.S01E01.720p.WEB-DL.mkv", OFFICE_US),  # no country: the popular one, as before
+    # Breaking Bad exists only as a US show, Shameless only in the US and the UK: never link another
+    ("Breaking.Bad.UK.S01E01.720p.mkv", 'no confident TMDB match for "Breaking Bad UK"'),
+    ("Shameless.AU.S01E01.720p.mkv", 'no confident TMDB match for "Shameless AU"'),
+]
+
+
+@pytest.fixture(scope="module")
+def strict_fake():
+    with FakeTMDB(search_alt_titles=False) as server:
+        yield server
+
+
+def _identifier_for(server, data_dir) -> Identifier:
+    settings = load_settings(environ=base_env(data_dir, TMDB_API_URL=server.url), require_library=True)
+    return Identifier(settings, parser=RulesParser())
+
+
+@pytest.fixture(params=["alt titles searched", "alt titles not searched"])
+def country_identifier(request, tmp_path, fake, strict_fake):
+    server = fake if request.param == "alt titles searched" else strict_fake
+    identifier = _identifier_for(server, tmp_path)
+    yield identifier
+    identifier.close()
+
+
+@pytest.mark.parametrize(("name", "expected"), COUNTRY_NAMES, ids=[n for n, _ in COUNTRY_NAMES])
+def test_country_in_a_name_picks_that_version_of_the_show(country_identifier, name, expected):
+    found = country_identifier.identify(name)
+    if isinstance(expected, str):
+        assert found.match is None, f"linked to {found.match}"
+        assert found.reason == expected
+    else:
+        assert found.match is not None, found.reason
+        assert (found.match.media_type, found.match.tmdb_id) == ("tv", expected.id)
+        assert (found.match.title, found.match.year) == (expected.zh, int(expected.first_air_date[:4]))
+
+
+def test_strict_fake_finds_nothing_for_a_country_suffixed_name(tmp_path, strict_fake):
+    """The premise of the cases above: without alternative titles the suffixed search is empty."""
+    identifier = _identifier_for(strict_fake, tmp_path)
+    try:
+        assert identifier.client.search("tv", "The Office UK") == []
+        assert identifier.client.search("tv", "Shameless US") == []
+        found = {r["id"]: r["origin_country"] for r in identifier.client.search("tv", "The Office")}
+        assert found == {OFFICE_US.id: ["US"], OFFICE_UK.id: ["GB"]}
+    finally:
+        identifier.close()
+
+
+def test_country_against_tmdb_origin_country():
+    assert versioned_title_similarity("The Office UK", "The Office", ("GB",)) == 1.0
+    assert versioned_title_similarity("The Office GB", "The Office", ("GB",)) == 1.0
+    assert versioned_title_similarity("The Office UK", "The Office", ("US",)) < MIN_TITLE_SCORE
+    assert versioned_title_similarity("The Office UK", "The Office", ()) < MIN_TITLE_SCORE  # unknown
+    assert versioned_title_similarity("The Office UK", "The Office (US)", ("US",)) < MIN_TITLE_SCORE
+    assert versioned_title_similarity("The Office", "The Office", ("US",)) == 1.0
+    assert versioned_title_similarity("The Last of Us", "The Last of Us", ("US",)) == 1.0

@@ -54,6 +54,8 @@ _NUMBER_WORDS = {
 _ALIASES = {"volume": "vol", "pt": "part"}
 # A country word ending a title names a version of a show: "The Office (UK)" is not "The Office US".
 _COUNTRY_TAGS = {"us": "us", "usa": "us", "uk": "uk", "gb": "uk", "au": "au", "nz": "nz", "ca": "ca"}
+# TMDB names both versions just "The Office" and tells them apart by origin_country (ISO 3166-1).
+_TAG_COUNTRY = {"us": "US", "uk": "GB", "au": "AU", "nz": "NZ", "ca": "CA"}
 
 
 def _fold_latin(text: str) -> str:
@@ -101,6 +103,35 @@ def title_similarity(a: str, b: str) -> float:
     return score
 
 
+def _country_tag(title: str) -> tuple[str, str] | None:
+    """("The Office", "uk") for "The Office UK"; None without a trailing country word (or only one)."""
+    words = normalize_title(title).split()
+    tag = _COUNTRY_TAGS.get(words[-1]) if len(words) > 1 else None
+    if tag is None:
+        return None
+    text = unicodedata.normalize("NFKC", title).strip()
+    base = re.sub(rf"[\W_]*\b{re.escape(words[-1])}\W*$", "", text, flags=re.IGNORECASE).strip()
+    if base == text:  # spelled in a way the pattern misses: the normalized words will do
+        base = " ".join(words[:-1])
+    return base, tag
+
+
+def versioned_title_similarity(wanted: str, found: str, origin_country: tuple[str, ...] = ()) -> float:
+    """`title_similarity`, with a country ending `wanted` checked against TMDB's origin_country.
+
+    "The Office UK" is the show TMDB calls "The Office" when it comes from GB; a "The Office" from
+    elsewhere (or from nowhere known) stays below MIN_TITLE_SCORE: never the US show for a UK name.
+    """
+    score = title_similarity(wanted, found)
+    tagged = _country_tag(wanted)
+    if tagged is None or _country_tag(found) is not None:
+        return score  # no country asked, or both name one: title_similarity keeps them apart
+    base, tag = tagged
+    if _TAG_COUNTRY[tag] in origin_country:
+        return max(score, title_similarity(base, found))
+    return min(score, PART_OF_TITLE_SCORE)
+
+
 def year_score(wanted: int | None, found: int | None, media_type: str) -> float:
     """1 for the same year; a small penalty one year off; unknown is neutral-ish; far is 0."""
     if wanted is None or found is None:
@@ -145,6 +176,7 @@ class Candidate:
     year: int | None
     popularity: float
     titles: list[str]  # every title it is known by, for comparison
+    origin_country: tuple[str, ...] = ()  # TMDB's ISO 3166-1 codes (tv only), e.g. ("GB",)
     score: float = 0.0
     alt_checked: bool = False
     title_score: float = 0.0
@@ -166,6 +198,7 @@ class _Query:
     year: int | None  # what is sent to TMDB
     wanted_year: int | None  # what the score compares against
     other_type: bool = False
+    wanted_title: str = ""  # what the score compares against when not `title` ("The Office UK")
 
 
 @dataclass
@@ -204,7 +237,8 @@ class Matcher:
         self.client = client
 
     def plan(self, parsed: ParsedName) -> _Plan:
-        """Searches in the order tried: year, year +-1, no year, titles with the year, the other media type.
+        """Searches in the order tried: year, year +-1, no year, titles with the year, titles without
+        a country ending ("The Office UK": TMDB calls it "The Office"), the other media type.
 
         Without episode numbers the parser's media type is a guess, so the other type's
         exact-year search comes right after the first one.
@@ -233,6 +267,10 @@ class Matcher:
             searches(first, False, [None])
         for t in late:
             plan.add(_Query(first, t, None, None))
+        for t in titles:
+            tagged = _country_tag(t)
+            for search_year in ([year, None] if year is not None else [None]) if tagged else []:
+                plan.add(_Query(first, tagged[0], search_year, year, wanted_title=t))
         searches(other, True, [year, year - 1, year + 1, None] if year is not None else [None])
         return plan
 
@@ -291,12 +329,15 @@ class Matcher:
             year=_year_of(date),
             popularity=float(result.get("popularity") or 0.0),
             titles=[t for t in dict.fromkeys((title, original)) if t],
+            origin_country=tuple(result.get("origin_country") or ()),
         )
 
     @staticmethod
     def _score(cand: Candidate, parsed: ParsedName, query: _Query) -> None:
-        wanted = [query.title, *parsed.titles()]
-        title_score = max(title_similarity(w, t) for w in wanted for t in cand.titles)
+        wanted = [query.wanted_title or query.title, *parsed.titles()]
+        title_score = max(
+            versioned_title_similarity(w, t, cand.origin_country) for w in wanted for t in cand.titles
+        )
         cand.title_score = max(cand.title_score, title_score)
         score = (
             TITLE_WEIGHT * title_score
@@ -324,6 +365,7 @@ class Matcher:
             cand.alt_checked = True
             details = self.client.details(cand.media_type, cand.tmdb_id) or {}
             cand.titles = list(dict.fromkeys(cand.titles + _other_titles(details)))
+            cand.origin_country = cand.origin_country or tuple(details.get("origin_country") or ())
             self._score(cand, parsed, query)
         return _best(pool)
 

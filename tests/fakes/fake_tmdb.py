@@ -88,8 +88,8 @@ def _localized(entry: Movie | Show, language: str | None) -> str:
     return entry.en
 
 
-def _all_titles(entry: Movie | Show) -> list[str]:
-    return [entry.en, entry.zh, entry.original, *entry.alt]
+def _all_titles(entry: Movie | Show, alt: bool = True) -> list[str]:
+    return [entry.en, entry.zh, entry.original, *(entry.alt if alt else ())]
 
 
 def _date(entry: Movie | Show) -> str:
@@ -127,7 +127,7 @@ def _tv_json(s: Show, language: str | None, full: bool = False) -> dict:
         "backdrop_path": f"/backdrop{s.id}.jpg",
         "genre_ids": [18],
         "id": s.id,
-        "origin_country": ["US"],
+        "origin_country": s.origin_country,
         "original_language": s.original_language,
         "original_name": s.original,
         "overview": s.overview or f"Overview of {_localized(s, language)}.",
@@ -190,8 +190,11 @@ class FakeTMDB(LocalServer):
 
     thread_name = "fake-tmdb"
 
-    def __init__(self, delay: float = 0.0, movies=None, shows=None):
+    def __init__(self, delay: float = 0.0, movies=None, shows=None, search_alt_titles: bool = True):
         self.delay = delay  # seconds added to every answer
+        # False: /search matches only the title and original title, as real TMDB may do for
+        # "The Office UK" (details still list the alternative titles)
+        self.search_alt_titles = search_alt_titles
         self.movies = tuple(catalogue.MOVIES if movies is None else movies)
         self.shows = tuple(catalogue.SHOWS if shows is None else shows)
         self.requests: list[Request] = []
@@ -286,10 +289,12 @@ class FakeTMDB(LocalServer):
             }
         if path == "/search/movie":
             year = q.get("primary_release_year") or q.get("year")
-            return 200, self._search(self.movies, q, year, lambda m: _movie_json(m, lang))
+            return 200, self._search(
+                self.movies, q, year, lambda m: _movie_json(m, lang), self.search_alt_titles
+            )
         if path == "/search/tv":
             year = q.get("first_air_date_year") or q.get("year")
-            return 200, self._search(self.shows, q, year, lambda s: _tv_json(s, lang))
+            return 200, self._search(self.shows, q, year, lambda s: _tv_json(s, lang), self.search_alt_titles)
         m = re.fullmatch(r"/(movie|tv)/(\d+)", path)
         if m:
             entry = self._by_id(m[1], int(m[2]))
@@ -338,16 +343,16 @@ class FakeTMDB(LocalServer):
         return next((e for e in pool if e.id == tmdb_id), None)
 
     @staticmethod
-    def _search(pool, q: dict, year: str | None, render) -> dict:
+    def _search(pool, q: dict, year: str | None, render, alt: bool = True) -> dict:
         query = q.get("query", "")
         if not query.strip():
             return {"page": 1, "results": [], "total_pages": 0, "total_results": 0}
-        hits = [e for e in pool if any(title_matches(query, t) for t in _all_titles(e))]
+        hits = [e for e in pool if any(title_matches(query, t) for t in _all_titles(e, alt))]
         if year:
             hits = [e for e in hits if _date(e)[:4] == str(year)]
         # TMDB ranks an exact title first, then by popularity
         exact = normalize(query)
-        hits.sort(key=lambda e: (exact not in {normalize(t) for t in _all_titles(e)}, -e.popularity))
+        hits.sort(key=lambda e: (exact not in {normalize(t) for t in _all_titles(e, alt)}, -e.popularity))
         page = max(1, int(q.get("page") or 1))
         chunk = hits[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
         return {

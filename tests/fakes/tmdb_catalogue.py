@@ -3,6 +3,7 @@
 Shaped like TMDB API v3. Ids are mostly TMDB's real ones; counts and dates are close enough.
 Titles: `en` (en-US), `zh` (zh-CN), `original`; `alt` are alternative titles (searchable,
 returned by `append_to_response=alternative_titles`, never shown as a result's title).
+A show's `country` is TMDB's origin_country: both versions of "The Office" are named just "The Office".
 """
 
 from __future__ import annotations
@@ -48,11 +49,19 @@ class Show:
     seasons: tuple[Season, ...]
     alt: tuple[str, ...] = ()
     overview: str = ""
+    country: str = ""  # ISO 3166-1; "" means the usual one for original_language (en: US)
 
     media_type = "tv"
 
+    @property
+    def origin_country(self) -> list[str]:
+        return [self.country or _LANGUAGE_COUNTRY.get(self.original_language, "US")]
+
     def season(self, number: int) -> Season | None:
         return next((s for s in self.seasons if s.season_number == number), None)
+
+
+_LANGUAGE_COUNTRY = {"en": "US", "ja": "JP", "ko": "KR", "zh": "CN"}
 
 
 def episode_dates(season: Season) -> list[str]:
@@ -262,6 +271,7 @@ SHOWS: tuple[Show, ...] = (
             (9, 23, "2012-09-20"),
         ),
         alt=("The Office (US)", "The Office US"),
+        country="US",
     ),
     Show(
         2996,
@@ -273,6 +283,30 @@ SHOWS: tuple[Show, ...] = (
         25.0,
         _weekly((1, 6, "2001-07-09"), (2, 6, "2002-09-30")),
         alt=("The Office (UK)", "The Office UK"),
+        country="GB",
+    ),
+    # Two versions named alike, with no country in any of their titles: only origin_country tells.
+    Show(
+        34307,
+        "Shameless",
+        "无耻之徒",
+        "Shameless",
+        "en",
+        "2011-01-09",
+        150.0,
+        _weekly((1, 12, "2011-01-09"), (2, 12, "2012-01-08"), (3, 12, "2013-01-13")),
+        country="US",
+    ),
+    Show(
+        1906,
+        "Shameless",
+        "无耻之徒",
+        "Shameless",
+        "en",
+        "2004-01-13",
+        30.0,
+        _weekly((1, 7, "2004-01-13"), (2, 10, "2005-01-04"), (3, 10, "2006-01-03")),
+        country="GB",
     ),
     Show(
         136315,
