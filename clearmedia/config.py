@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -109,9 +109,6 @@ class Settings:
         """The secret values in use, for scrubbing them out of any text shown to people."""
         values = (self.tmdb_api_key, self.tmdb_read_token, self.openai_api_key)
         return [v for v in values if v]
-
-    def with_overrides(self, **changes) -> Settings:
-        return replace(self, **changes)
 
 
 def read_raw(env_file: Path | None, environ: Mapping[str, str] | None = None) -> dict[str, str]:
