@@ -30,7 +30,13 @@ COLOR_FORMAT = (
 
 
 def _extras(record) -> str:
-    return "".join(f" {name}={{extra[{name}]}}" for name in SHOWN_EXTRAS if name in record["extra"])
+    """` file_id=… path=…` for the bound extras, leaving out a path the message already shows."""
+    extra = record["extra"]
+    return "".join(
+        f" {name}={{extra[{name}]}}"
+        for name in SHOWN_EXTRAS
+        if name in extra and not (name == "path" and str(extra[name]) in record["message"])
+    )
 
 
 def _safe(text: str) -> str:

@@ -164,3 +164,24 @@ def test_exit_status_and_stdout_untouched(tmp_path, fmt):
     proc = run_logging(tmp_path, LOG_FORMAT=fmt)
     assert proc.returncode == 0
     assert proc.stdout == ""  # logs go to stderr only; stdout stays for command output
+
+
+@pytest.mark.parametrize("fmt", ["text", "journal"])
+def test_a_path_already_in_the_message_is_not_repeated(fmt):
+    import io
+
+    from loguru import logger
+
+    from clearmedia.log import setup_logging
+
+    stream = io.StringIO()
+    setup_logging(stream=stream, fmt=fmt, level="INFO")
+    try:
+        with logger.contextualize(file_id=7, path="/dl/Film.mkv"):
+            logger.info("COMPLETED /dl/Film.mkv -> /lib/Film.mkv")
+            logger.info("looking again")
+    finally:
+        logger.remove()
+    first, second = stream.getvalue().splitlines()
+    assert first.count("/dl/Film.mkv") == 1 and first.endswith("file_id=7")
+    assert second.endswith("file_id=7 path=/dl/Film.mkv")
