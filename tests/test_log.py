@@ -185,3 +185,30 @@ def test_a_path_already_in_the_message_is_not_repeated(fmt):
     first, second = stream.getvalue().splitlines()
     assert first.count("/dl/Film.mkv") == 1 and first.endswith("file_id=7")
     assert second.endswith("file_id=7 path=/dl/Film.mkv")
+
+
+@pytest.mark.slow
+def test_the_daemon_under_systemd_writes_journal_lines(tmp_path):
+    """`clearmedia run` with stderr being the journal stream (JOURNAL_STREAM names it)."""
+    import signal
+
+    from tests.fakes.fake_tmdb import FakeTMDB
+    from tests.helpers import make_video, wait_for
+
+    log = tmp_path / "journal.log"
+    with FakeTMDB() as tmdb, open(log, "wb") as handle:
+        st = os.fstat(handle.fileno())
+        env = base_env(tmp_path, TMDB_API_URL=tmdb.url, LOG_FORMAT="auto", SETTLE_SECONDS="0")
+        env["JOURNAL_STREAM"] = f"{st.st_dev}:{st.st_ino}"
+        daemon = subprocess.Popen([sys.executable, "-m", "clearmedia", "run"], env=env, stderr=handle)
+        try:
+            make_video(tmp_path / "downloads" / "The.Matrix.1999.1080p.mkv")
+            wait_for(lambda: b"COMPLETED" in log.read_bytes(), timeout=30, what="a COMPLETED line")
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            assert daemon.wait(timeout=30) == 0
+    lines = log.read_text().splitlines()
+    assert lines and all(re.match(r"<[0-7]>", line) for line in lines), lines
+    assert not any("\x1b[" in line or re.match(r"<\d>\d{4}-\d\d-\d\d", line) for line in lines)
+    assert any(line.startswith("<6>COMPLETED") for line in lines)
+    assert env["TMDB_API_KEY"] not in log.read_text()
