@@ -12,9 +12,11 @@ Symlinks are never followed; source files are never opened.
 from __future__ import annotations
 
 import os
+import queue
 import re
 import sqlite3
 import stat
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,6 +35,10 @@ from clearmedia.models import MediaFile, Meta, Status, Subtitle
 MB = 1024 * 1024
 #: Rows per INSERT and transaction (fewer when SQLite allows fewer parameters in a statement).
 BATCH_SIZE = 500
+#: A full scan's writer thread commits after this many rows or seconds, whichever comes first.
+COMMIT_ROWS, COMMIT_SECONDS = 5000, 0.5
+#: Batches waiting for the writer thread (bounds the memory a fast walk can run ahead with).
+WRITE_QUEUE = 8
 
 VIDEO_EXTENSIONS = frozenset(
     b"mkv mp4 avi m2ts mts ts mov wmv webm flv rmvb rm iso m4v mpg mpeg vob 3gp divx ogm ogv asf f4v m2v".split()
@@ -236,7 +242,7 @@ def load_index(db) -> dict[int, dict[int, bytes]]:
 class _Pass:
     """The state of one pass (a full scan or one watcher path): index, pending rows, report."""
 
-    def __init__(self, scanner: Scanner, db, known):
+    def __init__(self, scanner: Scanner, db, known, threaded: bool = False):
         self.scanner = scanner
         self.settings = scanner.settings
         self.db = db
@@ -247,7 +253,7 @@ class _Pass:
         self.min_size = scanner.settings.min_file_size_bytes
         self.pending: list[tuple] = []
         self.excluded = scanner.excluded_keys()
-        self.writer = _Writer(db)
+        self.writer = _Writer(db, threaded)
         self.batch = batch_size(db)
         # Devices of the recorded files. NFS, SMB, FUSE (mergerfs) and btrfs may number their
         # device differently after a remount: a known path on an unseen device is checked.
@@ -475,41 +481,124 @@ class _Pass:
 
 
 class _Writer:
-    """Inserts batches of new rows, each in one transaction, and logs each new file with its id."""
+    """Inserts batches of new rows and logs each new file with its id.
 
-    def __init__(self, db):
+    A full scan hands its batches to a writer thread (`threaded`): SQLite works with the GIL
+    released, so the walk (system calls, Python) and the inserts overlap on two cores. The
+    thread keeps a transaction open over the batches already waiting, up to COMMIT_ROWS rows or
+    COMMIT_SECONDS, so new rows stay visible to the daemon's workers within about a second.
+    """
+
+    def __init__(self, db, threaded: bool = False):
         self.db = db
+        self.threaded = threaded
         self.new_ids: list[int] = []
         self.ignored = 0
         self.conflicts = 0
+        self._queue: queue.Queue | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
 
     def close(self, report: ScanReport) -> None:
-        """Add the counts of what was written to `report`."""
+        """Wait for what is still being written, then add the counts to `report`."""
+        self.stop(reraise=True)
         report.new += len(self.new_ids)
         report.new_ids.extend(self.new_ids)
         report.ignored += self.ignored
         report.known += self.conflicts
 
+    def stop(self, reraise: bool = False) -> None:
+        """Let the writer thread write what it was given and end; `reraise` its error, if any."""
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            try:
+                self._put(None)
+            except BaseException:
+                if reraise:
+                    raise
+            finally:
+                thread.join()
+        if reraise and self._error is not None:
+            raise self._error
+
     def write(self, rows: list[tuple]) -> None:
-        """Insert `rows` in one transaction and log each new file with its id."""
+        """Insert `rows` (in the writer thread when threaded) and log each new file with its id."""
+        if not self.threaded:
+            with self.db.atomic("IMMEDIATE"):
+                created = self._insert(rows)
+            self._log(created)
+            return
+        if self._thread is None:
+            self._queue = queue.Queue(maxsize=WRITE_QUEUE)
+            self._thread = threading.Thread(target=self._run, name="scan-writer", daemon=True)
+            self._thread.start()
+        self._put(rows)
+
+    def _put(self, rows: list[tuple] | None) -> None:
+        """Hand `rows` (None: the end) to the writer thread; raise its error if it failed."""
+        while True:
+            if self._error is not None:
+                raise self._error
+            try:
+                self._queue.put(rows, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def _run(self) -> None:
+        """The writer thread: one transaction over the batches already waiting (see the class)."""
+        db, waiting = self.db, self._queue
+        try:
+            rows = waiting.get()
+            while rows is not None:
+                created: list[tuple] = []
+                deadline = time.monotonic() + COMMIT_SECONDS
+                count = 0
+                with db.atomic("IMMEDIATE"):
+                    while True:
+                        created.extend(self._insert(rows))
+                        count += len(rows)
+                        if count >= COMMIT_ROWS or time.monotonic() >= deadline:
+                            rows = ...
+                            break
+                        try:
+                            rows = waiting.get_nowait()  # never wait for the walk holding the lock
+                        except queue.Empty:
+                            rows = ...
+                            break
+                        if rows is None:
+                            break
+                self._log(created)
+                if rows is ...:
+                    rows = waiting.get()
+        except BaseException as error:  # raised in the walking thread by `_put` / `close`
+            self._error = error
+        finally:
+            db.close()  # this thread's connection (peewee keeps one per thread)
+
+    def _insert(self, rows: list[tuple]) -> list[tuple]:
+        """Insert `rows` (inside a write transaction); return (id, device, inode, path, status,
+        error) of the rows created."""
         db = self.db
-        with db.atomic("IMMEDIATE"):
-            before = db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM media_file").fetchone()[0]
-            db.execute_sql(insert_sql(len(rows)), list(chain.from_iterable(rows)))
-            after = db.execute_sql("SELECT MAX(id) FROM media_file").fetchone()[0]
-            if after - before == len(rows):
-                # Every row went in, and while we hold the write lock each new row gets the
-                # largest id + 1: the ids are before+1 … after, in order. No need to read back.
-                created = [
-                    (file_id, row[0], row[1], row[2], row[6], row[7])
-                    for file_id, row in zip(range(before + 1, after + 1), rows, strict=True)
-                ]
-            else:
-                created = db.execute_sql(
-                    "SELECT id, device, inode, path, status, error FROM media_file WHERE id > ? ORDER BY id",
-                    (before,),
-                ).fetchall()
+        before = db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM media_file").fetchone()[0]
+        db.execute_sql(insert_sql(len(rows)), list(chain.from_iterable(rows)))
+        after = db.execute_sql("SELECT MAX(id) FROM media_file").fetchone()[0]
+        if after - before == len(rows):
+            # Every row went in, and while we hold the write lock each new row gets the
+            # largest id + 1: the ids are before+1 … after, in order. No need to read back.
+            created = [
+                (file_id, row[0], row[1], row[2], row[6], row[7])
+                for file_id, row in zip(range(before + 1, after + 1), rows, strict=True)
+            ]
+        else:
+            created = db.execute_sql(
+                "SELECT id, device, inode, path, status, error FROM media_file WHERE id > ? ORDER BY id",
+                (before,),
+            ).fetchall()
         self.conflicts += len(rows) - len(created)  # recorded meanwhile by another process
+        return created
+
+    def _log(self, created: list[tuple]) -> None:
         for file_id, _device, _inode, path, status, error in created:
             if status == PENDING:
                 self.new_ids.append(file_id)
@@ -599,7 +688,7 @@ class Scanner:
         """Walk every source folder, record what is new, write `Meta.last_scan`; return the report."""
         started = time.monotonic()
         db = self._database()
-        run = _Pass(self, db, load_index(db))
+        run = _Pass(self, db, load_index(db), threaded=True)
         for root in self.sources:
             try:
                 st = os.lstat(root)
@@ -607,7 +696,11 @@ class Scanner:
                 run.report.errors += 1
                 logger.warning("cannot read source folder {}: {}", shown(root), error.strerror or error)
                 continue
-            run.walk(root, st.st_dev, root, None)
+            try:
+                run.walk(root, st.st_dev, root, None)
+            except BaseException:
+                run.writer.stop()
+                raise
         report = run.finish()
         Meta.set_value("last_scan", datetime.now(UTC).isoformat(timespec="seconds"))
         report.seconds = time.monotonic() - started
