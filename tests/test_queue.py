@@ -226,6 +226,7 @@ def test_processes_on_one_database_never_claim_a_file_twice(tmp_path, db):
     assert set(per_file) == files  # none lost
     assert max(per_file.values()) == 1  # none claimed twice
     pids = {pid for _, pid in claims}
-    assert pids == {str(worker.pid) for worker in workers}  # every process took part
+    # they really competed (on a loaded machine one process may start too late to win a claim)
+    assert len(pids) >= 2 and pids <= {str(worker.pid) for worker in workers}
     assert queue.counts()["COMPLETED"] == len(files)
     assert Path(tmp_path / "data" / "clearmedia.db").exists()
