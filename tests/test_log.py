@@ -174,7 +174,10 @@ def test_a_path_already_in_the_message_is_not_repeated(fmt):
 
     from clearmedia.log import setup_logging
 
+    import logging
+
     stream = io.StringIO()
+    root_handlers = list(logging.root.handlers)
     setup_logging(stream=stream, fmt=fmt, level="INFO")
     try:
         with logger.contextualize(file_id=7, path="/dl/Film.mkv"):
@@ -182,6 +185,7 @@ def test_a_path_already_in_the_message_is_not_repeated(fmt):
             logger.info("looking again")
     finally:
         logger.remove()
+        logging.root.handlers[:] = root_handlers
     first, second = stream.getvalue().splitlines()
     assert first.count("/dl/Film.mkv") == 1 and first.endswith("file_id=7")
     assert second.endswith("file_id=7 path=/dl/Film.mkv")

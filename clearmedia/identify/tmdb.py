@@ -261,6 +261,7 @@ class TMDBClient:
             giveup=self._giveup,
             on_backoff=self._log_backoff,
             on_giveup=self._note_tries,
+            logger=None,  # its lines quote the request URL, api_key included; _log_backoff says it safely
             base=retry_base,
             cap=retry_cap,
         )(self._fetch_once)
