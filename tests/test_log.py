@@ -169,12 +169,11 @@ def test_exit_status_and_stdout_untouched(tmp_path, fmt):
 @pytest.mark.parametrize("fmt", ["text", "journal"])
 def test_a_path_already_in_the_message_is_not_repeated(fmt):
     import io
+    import logging
 
     from loguru import logger
 
     from clearmedia.log import setup_logging
-
-    import logging
 
     stream = io.StringIO()
     root_handlers = list(logging.root.handlers)
