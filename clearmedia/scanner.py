@@ -12,17 +12,11 @@ Symlinks are never followed; source files are never opened.
 from __future__ import annotations
 
 import os
-import queue
-import re
-import sqlite3
 import stat
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
-from itertools import chain
 from pathlib import Path
 
 from loguru import logger
@@ -31,75 +25,23 @@ from clearmedia.config import Settings
 from clearmedia.db import database, open_database
 from clearmedia.linker import LINK_FAILED_NO_SOURCE, describe
 from clearmedia.models import MediaFile, Meta, Status, Subtitle
+from clearmedia.scan_rules import (
+    ARIA2_SUFFIX,
+    VIDEO_EXTENSIONS,
+    folder_reason,
+    is_incomplete_name,
+    name_reason,
+    shown,
+    skipped_folder,
+    video_stem,
+)
+from clearmedia.scan_writer import RowWriter, batch_size
 
 MB = 1024 * 1024
-#: Rows per INSERT and transaction (fewer when SQLite allows fewer parameters in a statement).
-BATCH_SIZE = 500
-#: A full scan's writer thread commits after this many rows or seconds, whichever comes first.
-COMMIT_ROWS, COMMIT_SECONDS = 5000, 0.5
-#: Batches waiting for the writer thread (bounds the memory a fast walk can run ahead with).
-WRITE_QUEUE = 8
-
-VIDEO_EXTENSIONS = frozenset(
-    b"mkv mp4 avi m2ts mts ts mov wmv webm flv rmvb rm iso m4v mpg mpeg vob 3gp divx ogm ogv asf f4v m2v".split()
-)
-#: Names of files still being written by qBittorrent, Transmission/wget, Chrome, and others.
-INCOMPLETE_SUFFIXES = (b".!qb", b".part", b".crdownload", b".tmp")
-ARIA2_SUFFIX = b".aria2"
-#: NAS housekeeping folders (compared in lower case); hidden folders (`.Trash-1000` …) are skipped too.
-SYSTEM_FOLDERS = frozenset(
-    name.lower()
-    for name in (
-        b"@eaDir",
-        b"#recycle",
-        b"@Recycle",
-        b"#snapshot",
-        b"@Recently-Snapshot",
-        b"lost+found",
-        b"$RECYCLE.BIN",
-        b"System Volume Information",
-    )
-)
-#: Folders of extras (name lower-cased, without spaces, dots, dashes or underscores) -> kind.
-EXTRAS_FOLDERS = {
-    b"sample": "sample",
-    b"samples": "sample",
-    b"extra": "extra",
-    b"extras": "extra",
-    b"featurette": "extra",
-    b"featurettes": "extra",
-    b"trailer": "extra",
-    b"trailers": "extra",
-    b"behindthescenes": "extra",
-    b"deletedscenes": "extra",
-    b"interview": "extra",
-    b"interviews": "extra",
-}
-_SEP = rb"(?:^|[\W_])"
-_END = rb"(?=[\W_]|$)"
-#: One cheap search that every file name passes through; only a hit runs the rules below.
-_MAYBE_EXTRA = re.compile(
-    rb"sample|trailer|featurette|nc|creditless|-(?:behindthescenes|deleted|interview|extra)$"
-)
-#: (pattern on the lower-case file name without extension, reason shown to people)
-NAME_RULES = (
-    (re.compile(_SEP + rb"sample" + _END), "sample file"),
-    (re.compile(_SEP + rb"trailers?\d*" + _END + rb"(?![\W_]*park)"), "trailer"),
-    (re.compile(_SEP + rb"featurettes?" + _END), "featurette"),
-    (
-        re.compile(_SEP + rb"(?:nc[\W_]?(?:op|ed)|creditless[\W_]?(?:op|ed|opening|ending))\d*" + _END),
-        "creditless opening/ending (NCOP/NCED)",
-    ),
-    # Plex's names for extras beside a movie (`Heat (1995)-featurette.mkv` is caught above).
-    (re.compile(rb"-(?:behindthescenes|deleted|interview|extra)$"), "extra (Plex-style suffix)"),
-)
-_NOT_WORD = re.compile(rb"[\W_]+")
 _INT64 = 1 << 63
 PENDING, IGNORED = Status.PENDING.value, Status.IGNORED.value
 #: Reasons of a file FAILED because it was gone (`processor.SOURCE_GONE`, the linker's "no source").
 SOURCE_GONE = ("the file is no longer in the download folder", describe(LINK_FAILED_NO_SOURCE))
-#: For the per-file lines: the path is only turned into text when the line is really written.
-_lazy = logger.opt(lazy=True)
 
 
 def _to_db(number: int) -> int:
@@ -111,14 +53,6 @@ def _from_db(number: int) -> int:
     return number + (1 << 64) if number < 0 else number
 
 
-def shown(path: bytes | str) -> str:
-    """A path as text for a log line: bad UTF-8 as `\\xNN`, control characters escaped."""
-    text = path.decode("utf-8", "backslashreplace") if isinstance(path, bytes) else path
-    if not text.isprintable():
-        text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
-    return text
-
-
 def _megabytes(size: int, limit_mb: float) -> str:
     """`size` in MB with one decimal, or more when one would round up to the limit itself."""
     for digits in (1, 2, 3):
@@ -126,43 +60,6 @@ def _megabytes(size: int, limit_mb: float) -> str:
         if float(text) < limit_mb:
             return text
     return text
-
-
-def folder_reason(name: bytes) -> str | None:
-    """Given a folder name, the reason every video below it is IGNORED (extras folders), else None."""
-    kind = EXTRAS_FOLDERS.get(_NOT_WORD.sub(b"", name.lower()))
-    if kind is None:
-        return None
-    if kind == "sample":
-        return f'sample file (in the "{shown(name)}" folder)'
-    return f'extra (in the "{shown(name)}" folder)'
-
-
-def name_reason(stem_lower: bytes) -> str | None:
-    """Given a lower-case file name without extension, why it is IGNORED (sample, trailer …), else None."""
-    if _MAYBE_EXTRA.search(stem_lower):
-        for pattern, reason in NAME_RULES:
-            if pattern.search(stem_lower):
-                return reason
-    return None
-
-
-def _video_stem(name_lower: bytes) -> bytes | None:
-    """The name without its extension when the extension is a video's, else None."""
-    stem, dot, ext = name_lower.rpartition(b".")
-    return stem if dot and ext in VIDEO_EXTENSIONS else None
-
-
-def _is_incomplete_name(name_lower: bytes) -> bool:
-    """A video still being downloaded under a temporary name (`Movie.mkv.part` …)?"""
-    for suffix in INCOMPLETE_SUFFIXES:
-        if name_lower.endswith(suffix):
-            return _video_stem(name_lower[: -len(suffix)]) is not None
-    return False
-
-
-def _skipped_folder(name: bytes) -> bool:
-    return name[:1] == b"." or name.lower() in SYSTEM_FOLDERS
 
 
 @dataclass
@@ -253,7 +150,7 @@ class _Pass:
         self.min_size = scanner.settings.min_file_size_bytes
         self.pending: list[tuple] = []
         self.excluded = scanner.excluded_keys()
-        self.writer = _Writer(db, threaded)
+        self.writer = RowWriter(db, threaded)
         self.batch = batch_size(db)
         # Devices of the recorded files. NFS, SMB, FUSE (mergerfs) and btrfs may number their
         # device differently after a remount: a known path on an unseen device is checked.
@@ -301,7 +198,7 @@ class _Pass:
                         name = entry.name
                         stem, dot, ext = name.lower().rpartition(b".")
                         if not dot or ext not in VIDEO_EXTENSIONS:
-                            if _is_incomplete_name(name.lower()):
+                            if is_incomplete_name(name.lower()):
                                 report.incomplete += 1
                             continue
                         if name[:1] == b".":
@@ -327,7 +224,7 @@ class _Pass:
 
     def _subfolder(self, entry: os.DirEntry, extra: str | None):
         name = entry.name
-        if _skipped_folder(name):
+        if skipped_folder(name):
             logger.debug("skipping folder {}", shown(entry.path))
             return None
         st = entry.stat(follow_symlinks=False)
@@ -480,173 +377,6 @@ class _Pass:
             logger.info("new file #{} (reused inode): {}", file_id, shown(path))
 
 
-class _Writer:
-    """Inserts batches of new rows and logs each new file with its id.
-
-    A full scan hands its batches to a writer thread (`threaded`): SQLite works with the GIL
-    released, so the walk (system calls, Python) and the inserts overlap on two cores. The
-    thread keeps a transaction open over the batches already waiting, up to COMMIT_ROWS rows or
-    COMMIT_SECONDS, so new rows stay visible to the daemon's workers within about a second.
-    """
-
-    def __init__(self, db, threaded: bool = False):
-        self.db = db
-        self.threaded = threaded
-        self.new_ids: list[int] = []
-        self.ignored = 0
-        self.conflicts = 0
-        self._queue: queue.Queue | None = None
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
-
-    def close(self, report: ScanReport) -> None:
-        """Wait for what is still being written, then add the counts to `report`."""
-        self.stop(reraise=True)
-        report.new += len(self.new_ids)
-        report.new_ids.extend(self.new_ids)
-        report.ignored += self.ignored
-        report.known += self.conflicts
-
-    def stop(self, reraise: bool = False) -> None:
-        """Let the writer thread write what it was given and end; `reraise` its error, if any."""
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            try:
-                self._put(None)
-            except BaseException:
-                if reraise:
-                    raise
-            finally:
-                thread.join()
-        if reraise and self._error is not None:
-            raise self._error
-
-    def write(self, rows: list[tuple]) -> None:
-        """Insert `rows` (in the writer thread when threaded) and log each new file with its id."""
-        if not self.threaded:
-            with self.db.atomic("IMMEDIATE"):
-                created = self._insert(rows)
-            self._log(created)
-            return
-        if self._thread is None:
-            self._queue = queue.Queue(maxsize=WRITE_QUEUE)
-            self._thread = threading.Thread(target=self._run, name="scan-writer", daemon=True)
-            self._thread.start()
-        self._put(rows)
-
-    def _put(self, rows: list[tuple] | None) -> None:
-        """Hand `rows` (None: the end) to the writer thread; raise its error if it failed."""
-        while True:
-            if self._error is not None:
-                raise self._error
-            try:
-                self._queue.put(rows, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-
-    def _run(self) -> None:
-        """The writer thread: one transaction over the batches already waiting (see the class)."""
-        db, waiting = self.db, self._queue
-        try:
-            rows = waiting.get()
-            while rows is not None:
-                created: list[tuple] = []
-                deadline = time.monotonic() + COMMIT_SECONDS
-                count = 0
-                with db.atomic("IMMEDIATE"):
-                    while True:
-                        created.extend(self._insert(rows))
-                        count += len(rows)
-                        if count >= COMMIT_ROWS or time.monotonic() >= deadline:
-                            rows = ...
-                            break
-                        try:
-                            rows = waiting.get_nowait()  # never wait for the walk holding the lock
-                        except queue.Empty:
-                            rows = ...
-                            break
-                        if rows is None:
-                            break
-                self._log(created)
-                if rows is ...:
-                    rows = waiting.get()
-        except BaseException as error:  # raised in the walking thread by `_put` / `close`
-            self._error = error
-        finally:
-            db.close()  # this thread's connection (peewee keeps one per thread)
-
-    def _insert(self, rows: list[tuple]) -> list[tuple]:
-        """Insert `rows` (inside a write transaction); return (id, device, inode, path, status,
-        error) of the rows created."""
-        db = self.db
-        before = db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM media_file").fetchone()[0]
-        db.execute_sql(insert_sql(len(rows)), list(chain.from_iterable(rows)))
-        after = db.execute_sql("SELECT MAX(id) FROM media_file").fetchone()[0]
-        if after - before == len(rows):
-            # Every row went in, and while we hold the write lock each new row gets the
-            # largest id + 1: the ids are before+1 … after, in order. No need to read back.
-            created = [
-                (file_id, row[0], row[1], row[2], row[6], row[7])
-                for file_id, row in zip(range(before + 1, after + 1), rows, strict=True)
-            ]
-        else:
-            created = db.execute_sql(
-                "SELECT id, device, inode, path, status, error FROM media_file WHERE id > ? ORDER BY id",
-                (before,),
-            ).fetchall()
-        self.conflicts += len(rows) - len(created)  # recorded meanwhile by another process
-        return created
-
-    def _log(self, created: list[tuple]) -> None:
-        for file_id, _device, _inode, path, status, error in created:
-            if status == PENDING:
-                self.new_ids.append(file_id)
-                _lazy.info("new file #{}: {}", lambda i=file_id: i, lambda p=path: shown(p))
-            else:
-                self.ignored += 1
-                _lazy.info(
-                    "ignored #{} {}: {}", lambda i=file_id: i, lambda p=path: shown(p), lambda e=error: e
-                )
-
-
-INSERT_COLUMNS = (
-    "device",
-    "inode",
-    "path",
-    "source_root",
-    "size",
-    "mtime",
-    "status",
-    "error",
-    "attempts",
-    "next_attempt_at",
-    "created_at",
-    "updated_at",
-)
-#: ON CONFLICT: another process (a `scan` beside the daemon) recorded the same file meanwhile.
-
-
-def batch_size(db) -> int:
-    limit = db.connection().getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    return max(1, min(BATCH_SIZE, limit // len(INSERT_COLUMNS)))
-
-
-@lru_cache(maxsize=4)
-def insert_sql(count: int) -> str:
-    """One multi-row INSERT for `count` rows.
-
-    Measured on 20,000 rows (tests/benchmarks/bench_scan.py): peewee's `insert_many` spends about
-    200 us per row building SQL text; `executemany` pays about 13 us per row, most of it SQLite
-    rebuilding the status CHECK's IN-list for every statement; one multi-row statement about 8 us.
-    ON CONFLICT: another process (a `scan` beside the daemon) recorded the same file meanwhile.
-    """
-    one = "(" + ", ".join("?" * len(INSERT_COLUMNS)) + ")"
-    return "INSERT INTO media_file ({}) VALUES {} ON CONFLICT (device, inode) DO NOTHING".format(
-        ", ".join(INSERT_COLUMNS), ", ".join([one] * count)
-    )
-
-
 def _same_file(path: bytes, device: int, inode: int) -> bool:
     """Is `path` (still) the file (device, inode)?"""
     try:
@@ -756,9 +486,9 @@ class Scanner:
         if not stat.S_ISREG(st.st_mode):
             return "skipped"
         name = parts[-1]
-        stem = _video_stem(name.lower())
+        stem = video_stem(name.lower())
         if stem is None:
-            if _is_incomplete_name(name.lower()):
+            if is_incomplete_name(name.lower()):
                 run.report.incomplete += 1
                 return "incomplete"
             return "skipped"
@@ -778,6 +508,6 @@ class Scanner:
     def _walkable(name: bytes, st: os.stat_result, run: _Pass) -> bool:
         return (
             stat.S_ISDIR(st.st_mode)
-            and not _skipped_folder(name)
+            and not skipped_folder(name)
             and (st.st_dev, st.st_ino) not in run.excluded
         )

@@ -1,0 +1,108 @@
+"""What the scanner records, skips or ignores, decided from names alone.
+
+Names are bytes (file names need not be UTF-8) and compared in lower case.
+"""
+
+from __future__ import annotations
+
+import re
+
+VIDEO_EXTENSIONS = frozenset(
+    b"mkv mp4 avi m2ts mts ts mov wmv webm flv rmvb rm iso m4v mpg mpeg vob 3gp divx ogm ogv asf f4v m2v".split()
+)
+#: Names of files still being written by qBittorrent, Transmission/wget, Chrome, and others.
+INCOMPLETE_SUFFIXES = (b".!qb", b".part", b".crdownload", b".tmp")
+ARIA2_SUFFIX = b".aria2"
+#: NAS housekeeping folders (compared in lower case); hidden folders (`.Trash-1000` …) are skipped too.
+SYSTEM_FOLDERS = frozenset(
+    name.lower()
+    for name in (
+        b"@eaDir",
+        b"#recycle",
+        b"@Recycle",
+        b"#snapshot",
+        b"@Recently-Snapshot",
+        b"lost+found",
+        b"$RECYCLE.BIN",
+        b"System Volume Information",
+    )
+)
+#: Folders of extras (name lower-cased, without spaces, dots, dashes or underscores) -> kind.
+EXTRAS_FOLDERS = {
+    b"sample": "sample",
+    b"samples": "sample",
+    b"extra": "extra",
+    b"extras": "extra",
+    b"featurette": "extra",
+    b"featurettes": "extra",
+    b"trailer": "extra",
+    b"trailers": "extra",
+    b"behindthescenes": "extra",
+    b"deletedscenes": "extra",
+    b"interview": "extra",
+    b"interviews": "extra",
+}
+_SEP = rb"(?:^|[\W_])"
+_END = rb"(?=[\W_]|$)"
+#: One cheap search that every file name passes through; only a hit runs the rules below.
+_MAYBE_EXTRA = re.compile(
+    rb"sample|trailer|featurette|nc|creditless|-(?:behindthescenes|deleted|interview|extra)$"
+)
+#: (pattern on the lower-case file name without extension, reason shown to people)
+NAME_RULES = (
+    (re.compile(_SEP + rb"sample" + _END), "sample file"),
+    (re.compile(_SEP + rb"trailers?\d*" + _END + rb"(?![\W_]*park)"), "trailer"),
+    (re.compile(_SEP + rb"featurettes?" + _END), "featurette"),
+    (
+        re.compile(_SEP + rb"(?:nc[\W_]?(?:op|ed)|creditless[\W_]?(?:op|ed|opening|ending))\d*" + _END),
+        "creditless opening/ending (NCOP/NCED)",
+    ),
+    # Plex's names for extras beside a movie (`Heat (1995)-featurette.mkv` is caught above).
+    (re.compile(rb"-(?:behindthescenes|deleted|interview|extra)$"), "extra (Plex-style suffix)"),
+)
+_NOT_WORD = re.compile(rb"[\W_]+")
+
+
+def shown(path: bytes | str) -> str:
+    """A path as text for a log line: bad UTF-8 as `\\xNN`, control characters escaped."""
+    text = path.decode("utf-8", "backslashreplace") if isinstance(path, bytes) else path
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+    return text
+
+
+def folder_reason(name: bytes) -> str | None:
+    """Given a folder name, the reason every video below it is IGNORED (extras folders), else None."""
+    kind = EXTRAS_FOLDERS.get(_NOT_WORD.sub(b"", name.lower()))
+    if kind is None:
+        return None
+    if kind == "sample":
+        return f'sample file (in the "{shown(name)}" folder)'
+    return f'extra (in the "{shown(name)}" folder)'
+
+
+def name_reason(stem_lower: bytes) -> str | None:
+    """Given a lower-case file name without extension, why it is IGNORED (sample, trailer …), else None."""
+    if _MAYBE_EXTRA.search(stem_lower):
+        for pattern, reason in NAME_RULES:
+            if pattern.search(stem_lower):
+                return reason
+    return None
+
+
+def video_stem(name_lower: bytes) -> bytes | None:
+    """The name without its extension when the extension is a video's, else None."""
+    stem, dot, ext = name_lower.rpartition(b".")
+    return stem if dot and ext in VIDEO_EXTENSIONS else None
+
+
+def is_incomplete_name(name_lower: bytes) -> bool:
+    """A video still being downloaded under a temporary name (`Movie.mkv.part` …)?"""
+    for suffix in INCOMPLETE_SUFFIXES:
+        if name_lower.endswith(suffix):
+            return video_stem(name_lower[: -len(suffix)]) is not None
+    return False
+
+
+def skipped_folder(name: bytes) -> bool:
+    return name[:1] == b"." or name.lower() in SYSTEM_FOLDERS
