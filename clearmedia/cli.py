@@ -16,6 +16,7 @@ from clearmedia import __version__
 from clearmedia.config import Settings, load_settings
 from clearmedia.errors import ClearMediaError, ConfigError, UsageError
 from clearmedia.models import Status
+from clearmedia.scan_rules import shown
 
 #: Commands that need SOURCE_DIR, TARGET_DIR and a TMDB credential.
 LIBRARY_COMMANDS = ("run", "scan", "identify", "check")
@@ -96,10 +97,8 @@ def _table(rows: list[list[str]], headers: list[str]) -> str:
 
 
 def _printable(text: str | None) -> str:
-    """A path or reason on one line, whatever bytes its name holds."""
-    if text is None:
-        return "-"
-    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\n", "\\n")
+    """A path or reason on one line, whatever bytes its name holds ("-" for none)."""
+    return "-" if text is None else shown(text)
 
 
 def _print_json(data) -> None:
@@ -239,13 +238,7 @@ def cmd_identify(args, settings: Settings) -> int:
         _print_json(
             {
                 "parse": result.parse.to_dict(),
-                "match": None
-                if match is None
-                else {
-                    k: v
-                    for k, v in match.to_dict().items()
-                    if k in ("tmdb_id", "media_type", "title", "year", "score", "season", "episodes")
-                },
+                "match": None if match is None else match.to_dict(),
                 "candidates": result.candidates,
                 "target": target,
                 "reason": reason,

@@ -208,20 +208,27 @@ class WorkerPool:
 
 
 class DryRunSource:
-    """DRY_RUN: hand each PENDING file to a worker once, without claiming (no state changes)."""
+    """DRY_RUN: hand each PENDING file to a worker once, without claiming (no state changes).
+
+    New files get ever larger ids, so one query for the next id past the last one handed out
+    finds them without rereading the whole backlog on every call.
+    """
 
     def __init__(self) -> None:
-        self._seen: set[int] = set()
+        self._last_id = 0
         self._lock = threading.Lock()
 
     def claim(self) -> MediaFile | None:
         with self._lock:
-            query = MediaFile.select().where(MediaFile.status == Status.PENDING).order_by(MediaFile.id)
-            for file in query:
-                if file.id not in self._seen:
-                    self._seen.add(file.id)
-                    return file
-        return None
+            file = (
+                MediaFile.select()
+                .where((MediaFile.status == Status.PENDING) & (MediaFile.id > self._last_id))
+                .order_by(MediaFile.id)
+                .first()
+            )
+            if file is not None:
+                self._last_id = file.id
+            return file
 
 
 # --- periodic rescan -----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from loguru import logger
 
+from clearmedia import processor
 from clearmedia.config import Settings
 from clearmedia.db import database, open_database
 from clearmedia.linker import LINK_FAILED_NO_SOURCE, describe
@@ -40,8 +41,8 @@ from clearmedia.scan_writer import RowWriter, batch_size
 MB = 1024 * 1024
 _INT64 = 1 << 63
 PENDING, IGNORED = Status.PENDING.value, Status.IGNORED.value
-#: Reasons of a file FAILED because it was gone (`processor.SOURCE_GONE`, the linker's "no source").
-SOURCE_GONE = ("the file is no longer in the download folder", describe(LINK_FAILED_NO_SOURCE))
+#: Reasons of a file FAILED because it was gone (found missing, or gone while being linked).
+SOURCE_GONE = (processor.SOURCE_GONE, describe(LINK_FAILED_NO_SOURCE))
 
 
 def _to_db(number: int) -> int:
