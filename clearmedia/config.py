@@ -7,6 +7,7 @@ what is allowed; `cli` turns it into exit status 2.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,9 +54,31 @@ DEFAULTS: dict[str, str | None] = {
     "LOG_FORMAT": "auto",
     "HEALTH_HOST": "127.0.0.1",
     "HEALTH_PORT": "8089",
+    "LLM_BATCH_SIZE": "20",
+    "JELLYFIN_URL": None,
+    "JELLYFIN_API_KEY": None,
+    "EMBY_URL": None,
+    "EMBY_API_KEY": None,
+    "PLEX_URL": None,
+    "PLEX_TOKEN": None,
+    "MEDIA_SERVER_PATH_MAP": None,
+    "REFRESH_DELAY": "10",
+    "NOTIFY_URLS": None,
+    "NOTIFY_EVENTS": "completed,failed,conflict",
+    "NOTIFY_BATCH_SECONDS": "60",
+    "CATEGORY_FILE": None,
 }
 
-SECRET_SETTINGS = ("TMDB_API_KEY", "TMDB_READ_TOKEN", "OPENAI_API_KEY")
+SECRET_SETTINGS = (
+    "TMDB_API_KEY",
+    "TMDB_READ_TOKEN",
+    "OPENAI_API_KEY",
+    "JELLYFIN_API_KEY",
+    "EMBY_API_KEY",
+    "PLEX_TOKEN",
+    "NOTIFY_URLS",
+)
+NOTIFY_EVENT_NAMES = ("completed", "failed", "conflict")
 
 
 @dataclass(frozen=True)
@@ -89,6 +112,21 @@ class Settings:
     log_format: str
     health_host: str
     health_port: int
+    llm_batch_size: int = 20
+    jellyfin_url: str | None = None
+    jellyfin_api_key: str | None = field(default=None, repr=False)
+    emby_url: str | None = None
+    emby_api_key: str | None = field(default=None, repr=False)
+    plex_url: str | None = None
+    plex_token: str | None = field(default=None, repr=False)
+    #: (local prefix, server prefix) pairs, longest local prefix first
+    media_server_path_map: tuple[tuple[str, str], ...] = ()
+    refresh_delay: float = 10.0
+    #: Apprise URLs (they can hold tokens: never logged)
+    notify_urls: tuple[str, ...] = field(default=(), repr=False)
+    notify_events: tuple[str, ...] = NOTIFY_EVENT_NAMES
+    notify_batch_seconds: float = 60.0
+    category_file: Path | None = None
 
     @property
     def effective_parser(self) -> str:
@@ -107,7 +145,15 @@ class Settings:
 
     def secrets(self) -> list[str]:
         """The secret values in use, for scrubbing them out of any text shown to people."""
-        values = (self.tmdb_api_key, self.tmdb_read_token, self.openai_api_key)
+        values = [
+            self.tmdb_api_key,
+            self.tmdb_read_token,
+            self.openai_api_key,
+            self.jellyfin_api_key,
+            self.emby_api_key,
+            self.plex_token,
+            *self.notify_urls,
+        ]
         return [v for v in values if v]
 
 
@@ -208,12 +254,49 @@ def _template(name: str, raw: dict[str, str]) -> str | None:
     if not value:
         return None
     # Imported late: naming imports config for Settings.
-    from clearmedia.naming import validate_template
+    from clearmedia.library.naming import validate_template
 
     problem = validate_template(value, kind="movie" if name == "MOVIE_TEMPLATE" else "episode")
     if problem:
         raise ConfigError(f"{name} is not a usable template: {problem} (got {_show(value)})")
     return value
+
+
+def _path_map(raw: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    value = raw.get("MEDIA_SERVER_PATH_MAP")
+    if not value:
+        return ()
+    pairs = []
+    for part in (p.strip() for p in value.split(",")):
+        local, sep, server = part.partition("=")
+        if not part or not sep or not local.strip().startswith("/") or not server.strip():
+            raise ConfigError(
+                "MEDIA_SERVER_PATH_MAP must be local=server pairs separated by commas, "
+                f"e.g. /data/media=/media (got {_show(value)})"
+            )
+        pairs.append((local.strip().rstrip("/") or "/", server.strip().rstrip("/") or "/"))
+    return tuple(sorted(pairs, key=lambda pair: len(pair[0]), reverse=True))
+
+
+def _events(raw: dict[str, str]) -> tuple[str, ...]:
+    value = raw.get("NOTIFY_EVENTS", "")
+    events = tuple(dict.fromkeys(e.strip().lower() for e in value.split(",") if e.strip()))
+    unknown = [e for e in events if e not in NOTIFY_EVENT_NAMES]
+    if unknown:
+        raise ConfigError(
+            f"NOTIFY_EVENTS must list some of {', '.join(NOTIFY_EVENT_NAMES)} (got {_show(value)})"
+        )
+    return events
+
+
+def _category_file(raw: dict[str, str]) -> Path | None:
+    value = raw.get("CATEGORY_FILE")
+    if not value:
+        return None
+    path = Path(os.path.abspath(os.path.expanduser(value)))
+    if not path.is_file():
+        raise ConfigError(f"CATEGORY_FILE {value} does not exist or is not a file")
+    return path
 
 
 def build_settings(raw: dict[str, str], *, require_library: bool) -> Settings:
@@ -285,6 +368,19 @@ def build_settings(raw: dict[str, str], *, require_library: bool) -> Settings:
         log_format=_choice("LOG_FORMAT", raw, LOG_FORMATS),
         health_host=raw["HEALTH_HOST"] or "127.0.0.1",
         health_port=_whole("HEALTH_PORT", raw, 0, 65535),
+        llm_batch_size=_whole("LLM_BATCH_SIZE", raw, 1, 100),
+        jellyfin_url=_url("JELLYFIN_URL", raw),
+        jellyfin_api_key=raw.get("JELLYFIN_API_KEY") or None,
+        emby_url=_url("EMBY_URL", raw),
+        emby_api_key=raw.get("EMBY_API_KEY") or None,
+        plex_url=_url("PLEX_URL", raw),
+        plex_token=raw.get("PLEX_TOKEN") or None,
+        media_server_path_map=_path_map(raw),
+        refresh_delay=_number("REFRESH_DELAY", raw, 0),
+        notify_urls=tuple(u for u in re.split(r"[\s,]+", raw.get("NOTIFY_URLS") or "") if u),
+        notify_events=_events(raw),
+        notify_batch_seconds=_number("NOTIFY_BATCH_SECONDS", raw, 0),
+        category_file=_category_file(raw),
     )
 
 

@@ -13,7 +13,7 @@ def env(tmp_path):
 @pytest.fixture
 def db(tmp_path):
     """A real SQLite database in a temporary DATA_DIR."""
-    from clearmedia.db import open_database
+    from clearmedia.store.db import open_database
 
     database = open_database(tmp_path / "data")
     yield database

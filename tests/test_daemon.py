@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from clearmedia.daemon import Progress, WorkerPool
+from clearmedia.runtime.daemon import Progress
+from clearmedia.runtime.workers import WorkerPool
 from tests.fakes.fake_llm import FakeLLM
 from tests.fakes.fake_tmdb import FakeTMDB
 from tests.helpers import MB, base_env, make_video, run_cli, wait_for

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from peewee import IntegrityError
 
-from clearmedia import models
-from clearmedia.db import open_database, schema_version
 from clearmedia.errors import ConfigError
-from clearmedia.models import LLMCache, MediaFile, Status
+from clearmedia.store import models
+from clearmedia.store.db import open_database, schema_version
+from clearmedia.store.models import LLMCache, MediaFile, Status
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

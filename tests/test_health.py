@@ -11,7 +11,7 @@ import pytest
 
 from clearmedia.config import load_settings
 from clearmedia.errors import ConfigError
-from clearmedia.health import HealthServer, query
+from clearmedia.runtime.health import HealthServer, query
 from tests.fakes.fake_llm import FakeLLM
 from tests.helpers import base_env, run_cli
 from tests.test_daemon import DaemonProcess, daemon_env, free_port, tmdb  # noqa: F401 (fixture)
@@ -122,7 +122,7 @@ def test_server_start_on_a_busy_port_raises_config_error(tmp_path):
 
 
 def test_query_handles_a_server_that_does_not_answer(tmp_path, capsys, monkeypatch):
-    import clearmedia.health as health
+    import clearmedia.runtime.health as health
 
     monkeypatch.setattr(health, "QUERY_TIMEOUT", 0.3)
     with socket.socket() as silent:  # accepts connections (backlog) but never answers

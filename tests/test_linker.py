@@ -1,4 +1,4 @@
-"""clearmedia.linker: real files, real hard links, a real second file system (/dev/shm)."""
+"""clearmedia.library.linker: real files, real hard links, a real second file system (/dev/shm)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from clearmedia import linker
-from clearmedia.linker import (
+from clearmedia.library import linker
+from clearmedia.library.linker import (
     CROSS_DEVICE_REASON,
     LINK_FAILED_CONFLICT,
     LINK_FAILED_CROSS_DEVICE,

@@ -11,11 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from clearmedia.config import load_settings
-from clearmedia.db import open_database
 from clearmedia.errors import IdentifyError, ServiceConfigError, TransientError
 from clearmedia.identify.llm import SYSTEM_PROMPT, CircuitBreaker, LLMParser
 from clearmedia.identify.parser import make_parser
 from clearmedia.identify.rules import RulesParser
+from clearmedia.store.db import open_database
 from tests.fakes.fake_llm import API_KEY, FakeLLM, path_in_prompt
 from tests.helpers import base_env, wait_for
 
@@ -326,7 +326,7 @@ def test_answers_are_cached_across_a_restart(fake, parser, tmp_path):
     assert len(fake.chat_requests()) == 1
 
     parser.close()
-    from clearmedia.db import database
+    from clearmedia.store.db import database
 
     database.close()
     open_database(tmp_path / "data")

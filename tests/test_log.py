@@ -1,4 +1,4 @@
-"""clearmedia.log in real subprocesses: each format's shape, journal detection, no secret anywhere."""
+"""clearmedia.runtime.log in real subprocesses: each format's shape, journal detection, no secret anywhere."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ SCRIPT = f"""
 import logging, os
 from loguru import logger
 from clearmedia.config import load_settings
-from clearmedia.log import setup_logging
+from clearmedia.runtime.log import setup_logging
 
 settings = load_settings(None, require_library=False)
 setup_logging(settings, secrets=[{EXTRA_TOKEN!r}])
@@ -173,7 +173,7 @@ def test_a_path_already_in_the_message_is_not_repeated(fmt):
 
     from loguru import logger
 
-    from clearmedia.log import setup_logging
+    from clearmedia.runtime.log import setup_logging
 
     stream = io.StringIO()
     root_handlers = list(logging.root.handlers)

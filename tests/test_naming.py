@@ -1,4 +1,4 @@
-"""clearmedia.naming: presets, templates, sanitizing, and confinement to TARGET_DIR."""
+"""clearmedia.library.naming: presets, templates, sanitizing, and confinement to TARGET_DIR."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from clearmedia.config import load_settings
 from clearmedia.errors import ConfigError, NamingError
 from clearmedia.identify.types import Match
-from clearmedia.naming import library_path, sanitize_component, validate_template
+from clearmedia.library.naming import library_path, sanitize_component, validate_template
 from tests.helpers import base_env
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from clearmedia import queue
-from clearmedia.models import MediaFile, Status
+from clearmedia.store import queue
+from clearmedia.store.models import MediaFile, Status
 from tests.helpers import wait_for
 
 
@@ -152,7 +152,7 @@ def test_retry_by_id_and_by_status(db):
 
 def claimer_of_a_process(*args: str) -> tuple[subprocess.Popen, str]:
     """Start a Python process that prints its own claimer id; return it and the id."""
-    code = "from clearmedia.queue import claimer_id; print(claimer_id(), flush=True); import time; time.sleep(float(__import__('sys').argv[1]))"
+    code = "from clearmedia.store.queue import claimer_id; print(claimer_id(), flush=True); import time; time.sleep(float(__import__('sys').argv[1]))"
     process = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True)
     return process, process.stdout.readline().strip()
 
@@ -187,9 +187,9 @@ def test_reclaim_dead_takes_back_files_of_a_dead_process_only(db):
 WORKER = """
 import os, sys, time
 from pathlib import Path
-from clearmedia.db import open_database
-from clearmedia.models import Status
-from clearmedia import queue
+from clearmedia.store.db import open_database
+from clearmedia.store.models import Status
+from clearmedia.store import queue
 
 data, out, go = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 open_database(data)

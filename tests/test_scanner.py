@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from clearmedia.config import load_settings
-from clearmedia.models import MediaFile, Meta, Status, Subtitle
-from clearmedia.scanner import Scanner
+from clearmedia.discover.scanner import Scanner
+from clearmedia.store.models import MediaFile, Meta, Status, Subtitle
 from tests.helpers import MB, base_env, fingerprint, make_video
 
 
@@ -148,7 +148,7 @@ def test_target_and_data_inside_a_source_folder_are_not_walked(tmp_path, scan_en
     make_video(library / "Movies" / "Heat (1995)" / "Heat (1995).mkv")
     make_video(data / "Stray.2020.mkv")
     make_video(dl / "Heat.1995.1080p.mkv")
-    from clearmedia.db import open_database
+    from clearmedia.store.db import open_database
 
     open_database(data)
     settings = load_settings(

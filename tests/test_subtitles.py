@@ -1,4 +1,4 @@
-"""clearmedia.subtitles: finding a video's subtitles on disk and naming them in the library."""
+"""clearmedia.library.subtitles: finding a video's subtitles on disk and naming them in the library."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from clearmedia.subtitles import SUBTITLE_EXTS, find_subtitles, parse_tags, subtitle_targets
+from clearmedia.library.subtitles import SUBTITLE_EXTS, find_subtitles, parse_tags, subtitle_targets
 
 
 def touch(path: Path, content: bytes = b"1\n00:00:01,000 --> 00:00:02,000\nhi\n") -> Path:
@@ -265,7 +265,7 @@ def test_long_video_names_still_fit():
 
 def test_end_to_end_with_real_links(tmp_path):
     """Found on disk, named, linked: every subtitle arrives beside the video, none lost."""
-    from clearmedia.linker import LINK_SUCCESS, create_hardlink
+    from clearmedia.library.linker import LINK_SUCCESS, create_hardlink
 
     dl = tmp_path / "dl" / "Movie.2020.1080p.WEB"
     video = touch(dl / "Movie.2020.1080p.WEB.mkv", b"v")

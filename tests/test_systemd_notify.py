@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from clearmedia.systemd import Notifier, status_line, watchdog_interval
+from clearmedia.runtime.systemd import Notifier, status_line, watchdog_interval
 from tests.helpers import make_video, wait_for
 from tests.test_daemon import DaemonProcess, daemon_env, tmdb  # noqa: F401 (fixture)
 

@@ -12,7 +12,7 @@ import pytest
 from loguru import logger
 
 from clearmedia.config import load_settings
-from clearmedia.watcher import SettleTracker, Watcher
+from clearmedia.discover.watcher import SettleTracker, Watcher
 from tests.helpers import base_env, wait_for
 
 

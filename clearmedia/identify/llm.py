@@ -391,7 +391,7 @@ class LLMParser:
     def _cache_get(self, key: str) -> ParsedName | None:
         if not self.use_cache:
             return None
-        from clearmedia.models import LLMCache
+        from clearmedia.store.models import LLMCache
 
         try:
             row = LLMCache.get_or_none(LLMCache.key == key)
@@ -408,7 +408,7 @@ class LLMParser:
     def _cache_put(self, key: str, relative_path: str, parsed: ParsedName) -> None:
         if not self.use_cache:
             return
-        from clearmedia.models import LLMCache
+        from clearmedia.store.models import LLMCache
 
         answer = parsed.to_dict()
         answer.pop("parser", None)

@@ -28,7 +28,7 @@ def make_parser(settings) -> Parser:
     """Given settings, return the parser `settings.effective_parser` names.
 
     The LLM parser caches answers in the database; open it first
-    (`clearmedia.db.open_database(settings.data_dir)`), or answers are simply not cached.
+    (`clearmedia.store.db.open_database(settings.data_dir)`), or answers are simply not cached.
     """
     if settings.effective_parser == "llm":
         from clearmedia.identify.llm import LLMParser

@@ -20,9 +20,9 @@ GOAL = 1000.0
 WORKER = """
 import json, sys, time
 from pathlib import Path
-from clearmedia.db import open_database
-from clearmedia.models import Status
-from clearmedia import queue
+from clearmedia.store.db import open_database
+from clearmedia.store.models import Status
+from clearmedia.store import queue
 
 data, go = Path(sys.argv[1]), Path(sys.argv[2])
 open_database(data)
@@ -40,8 +40,8 @@ print(json.dumps({"start": start, "end": time.time(), "count": count}), flush=Tr
 
 def fill(data: Path, files: int) -> None:
     """A database holding `files` PENDING rows (fake paths: the queue never looks at the disk)."""
-    from clearmedia.db import open_database
-    from clearmedia.models import MediaFile
+    from clearmedia.store.db import open_database
+    from clearmedia.store.models import MediaFile
 
     db = open_database(data)
     now = time.time()

@@ -18,8 +18,8 @@ from pathlib import Path
 from loguru import logger
 
 from clearmedia.config import load_settings
-from clearmedia.db import open_database
 from clearmedia.identify import Identifier
+from clearmedia.store.db import open_database
 from tests.fakes.fake_llm import FakeLLM
 from tests.fakes.fake_tmdb import FakeTMDB
 from tests.helpers import base_env

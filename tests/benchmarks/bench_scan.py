@@ -66,8 +66,8 @@ def child(root: Path, data: str, rescans: int) -> None:
     """Run in a fresh process: discovery on an empty DATA_DIR, then `rescans` rescans; print JSON."""
     from loguru import logger
 
-    from clearmedia.db import open_database
-    from clearmedia.scanner import Scanner
+    from clearmedia.discover.scanner import Scanner
+    from clearmedia.store.db import open_database
 
     logger.remove()
     settings = settings_for(root, data)

@@ -11,8 +11,8 @@ from itertools import chain
 
 from loguru import logger
 
-from clearmedia.models import Status
-from clearmedia.scan_rules import shown
+from clearmedia.discover.rules import shown
+from clearmedia.store.models import Status
 
 #: Rows per INSERT and transaction (fewer when SQLite allows fewer parameters in a statement).
 BATCH_SIZE = 500

@@ -22,10 +22,10 @@ from peewee import (
     TextField,
 )
 
-from clearmedia.db import database
+from clearmedia.store.db import database
 
 #: Bump when the tables change, and add the step to MIGRATIONS.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class Status(StrEnum):
@@ -83,6 +83,8 @@ class MediaFile(BaseModel):
     season = IntegerField(null=True)
     episodes = TextField(null=True)
     target = PathField(null=True)
+    #: how the work was chosen: "llm", "guessit", "path" (a TMDB id in the path) or "manual" (`fix`)
+    match_source = CharField(null=True)
     created_at = FloatField(default=time.time)
     updated_at = FloatField(default=time.time)
 
@@ -116,6 +118,7 @@ class MediaFile(BaseModel):
             "season": self.season,
             "episodes": self.episode_list(),
             "attempts": self.attempts,
+            "match_source": self.match_source,
             "subtitles": [s.target for s in self.subtitles if s.target],
         }
 
@@ -172,7 +175,11 @@ def _add_llm_cache(db: SqliteDatabase) -> None:
     db.create_tables([LLMCache])
 
 
+def _add_match_source(db: SqliteDatabase) -> None:
+    db.execute_sql("ALTER TABLE media_file ADD COLUMN match_source VARCHAR(255)")
+
+
 #: step number -> function that turns schema step-1 into schema step.
-MIGRATIONS = {2: _add_llm_cache}
+MIGRATIONS = {2: _add_llm_cache, 3: _add_match_source}
 
 __all__ = ["SQL", "ALL_MODELS", "MediaFile", "Subtitle", "Meta", "LLMCache", "Status"]

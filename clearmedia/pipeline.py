@@ -14,11 +14,10 @@ from pathlib import Path
 
 from loguru import logger
 
-from clearmedia import queue
 from clearmedia.config import Settings
 from clearmedia.errors import IdentifyError, NamingError, ServiceWaitError, TransientError
 from clearmedia.identify.types import Identification, Match
-from clearmedia.linker import (
+from clearmedia.library.linker import (
     LINK_FAILED_CONFLICT,
     LINK_FAILED_CROSS_DEVICE,
     LINK_FAILED_NO_SOURCE,
@@ -27,9 +26,10 @@ from clearmedia.linker import (
     describe,
     same_filesystem,
 )
-from clearmedia.models import MediaFile, Status, Subtitle
-from clearmedia.naming import library_path
-from clearmedia.subtitles import find_subtitles, subtitle_targets
+from clearmedia.library.naming import library_path
+from clearmedia.library.subtitles import find_subtitles, subtitle_targets
+from clearmedia.store import queue
+from clearmedia.store.models import MediaFile, Status, Subtitle
 
 
 def warn_if_cross_device(settings: Settings) -> None:
@@ -108,6 +108,7 @@ def _match_fields(identification: Identification | None) -> dict:
     match: Match | None = identification.match
     if match is not None:
         fields.update(
+            match_source=getattr(identification, "source", None) or identification.parse.parser,
             media_type=match.media_type,
             tmdb_id=match.tmdb_id,
             title=match.title,

@@ -46,7 +46,7 @@ def schema_version(db: SqliteDatabase) -> int:
 
 def migrate(db: SqliteDatabase) -> None:
     """Bring the schema to `LATEST`, in one transaction that other processes wait for."""
-    from clearmedia import models
+    from clearmedia.store import models
 
     with db.atomic("IMMEDIATE"):
         version = schema_version(db)

@@ -21,12 +21,9 @@ from pathlib import Path
 
 from loguru import logger
 
-from clearmedia import processor
+from clearmedia import pipeline
 from clearmedia.config import Settings
-from clearmedia.db import database, open_database
-from clearmedia.linker import LINK_FAILED_NO_SOURCE, describe
-from clearmedia.models import MediaFile, Meta, Status, Subtitle
-from clearmedia.scan_rules import (
+from clearmedia.discover.rules import (
     ARIA2_SUFFIX,
     VIDEO_EXTENSIONS,
     folder_reason,
@@ -36,13 +33,16 @@ from clearmedia.scan_rules import (
     skipped_folder,
     video_stem,
 )
-from clearmedia.scan_writer import RowWriter, batch_size
+from clearmedia.library.linker import LINK_FAILED_NO_SOURCE, describe
+from clearmedia.store.db import database, open_database
+from clearmedia.store.models import MediaFile, Meta, Status, Subtitle
+from clearmedia.store.writer import RowWriter, batch_size
 
 MB = 1024 * 1024
 _INT64 = 1 << 63
 PENDING, IGNORED = Status.PENDING.value, Status.IGNORED.value
 #: Reasons of a file FAILED because it was gone (found missing, or gone while being linked).
-SOURCE_GONE = (processor.SOURCE_GONE, describe(LINK_FAILED_NO_SOURCE))
+SOURCE_GONE = (pipeline.SOURCE_GONE, describe(LINK_FAILED_NO_SOURCE))
 
 
 def _to_db(number: int) -> int:

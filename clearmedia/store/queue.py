@@ -16,7 +16,7 @@ from functools import cache
 
 from peewee import fn
 
-from clearmedia.models import MediaFile, Status
+from clearmedia.store.models import MediaFile, Status
 
 MAX_RETRY_DELAY = 3600
 #: A claim by another host is only taken back after this long (its process cannot be checked).

@@ -21,9 +21,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from loguru import logger
 
-from clearmedia import __version__, queue
+from clearmedia import __version__
 from clearmedia.config import Settings
 from clearmedia.errors import ConfigError
+from clearmedia.store import queue
 
 QUERY_TIMEOUT = 5.0
 
@@ -86,7 +87,7 @@ class _Handler(BaseHTTPRequestHandler):
                 state = {"watcher": "stopped", "problems": [f"internal error: {type(error).__name__}"]}
             code, body = report(state, self.started)
         finally:
-            from clearmedia.db import database
+            from clearmedia.store.db import database
 
             if database.obj is not None:
                 database.close()  # this request's thread-local connection

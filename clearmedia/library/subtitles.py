@@ -27,7 +27,7 @@ import os
 import re
 from pathlib import Path
 
-from clearmedia.naming import sanitize_component
+from clearmedia.library.naming import sanitize_component
 
 SUBTITLE_EXTS = (".srt", ".ass", ".ssa", ".sub", ".idx", ".vtt", ".sup")
 SUBS_FOLDERS = ("subs", "subtitles", "sub")

@@ -362,7 +362,7 @@ class Watcher:
                 )
                 self._wake.clear()
         finally:
-            from clearmedia.db import database
+            from clearmedia.store.db import database
 
             if database.obj is not None:
                 database.close()

@@ -1,0 +1,86 @@
+"""`identify`: show what a name or file would become, writing nothing."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from clearmedia.commands.output import print_json, printable, table
+from clearmedia.config import Settings
+from clearmedia.errors import ClearMediaError
+from clearmedia.store.db import open_database
+
+
+def register(commands, common) -> None:
+    identify = commands.add_parser("identify", parents=[common], help="show what a file would become")
+    identify.add_argument("name", metavar="NAME_OR_PATH")
+    identify.add_argument("--json", action="store_true")
+    identify.set_defaults(handler=cmd_identify, needs_library=True)
+
+
+def _identify_relative(settings: Settings, name: str) -> str:
+    """A path below a source folder becomes relative to it; anything else is taken as a name."""
+    path = Path(os.path.abspath(name))
+    if path.exists():
+        for source in settings.source_dirs:
+            real = Path(os.path.realpath(path))
+            if real.is_relative_to(source):
+                return str(real.relative_to(source))
+        return path.name
+    return name
+
+
+def cmd_identify(args, settings: Settings) -> int:
+    from clearmedia.identify import Identifier
+    from clearmedia.library.naming import library_path
+
+    open_database(settings.data_dir)
+    relative = _identify_relative(settings, args.name)
+    identifier = Identifier(settings)
+    try:
+        result = identifier.identify(relative)
+    finally:
+        identifier.close()
+    target = None
+    reason = result.reason
+    if result.match is not None:
+        try:
+            target = str(library_path(settings, result.match, Path(relative).suffix or ".mkv"))
+        except ClearMediaError as error:
+            reason = str(error)
+    match = result.match
+    if args.json:
+        print_json(
+            {
+                "parse": result.parse.to_dict(),
+                "match": None if match is None else match.to_dict(),
+                "candidates": result.candidates,
+                "target": target,
+                "reason": reason,
+            }
+        )
+    else:
+        parse = result.parse
+        print(f"name:       {printable(relative)}")
+        print(
+            "parsed:     "
+            + ", ".join(f"{k}={v!r}" for k, v in parse.to_dict().items() if v not in (None, [], ()))
+        )
+        if result.candidates:
+            print("candidates:")
+            rows = [
+                [
+                    f"{c.get('score', 0):.2f}",
+                    c.get("media_type", ""),
+                    str(c.get("tmdb_id", "")),
+                    f"{c.get('title')} ({c.get('year') or '?'})",
+                ]
+                for c in result.candidates
+            ]
+            print("  " + table(rows, ["SCORE", "TYPE", "TMDB", "TITLE"]).replace("\n", "\n  "))
+        if match is not None:
+            print(
+                f"match:      {match.title} ({match.year or '?'}) tmdb {match.media_type}/{match.tmdb_id}, score {match.score:.2f}"
+            )
+        print(f"target:     {printable(target) if target else 'none: ' + str(reason)}")
+    return 0 if target else 1

@@ -1,0 +1,1 @@
+"""The library side: names (presets, templates, sanitizing, confinement), hard links and subtitles."""
