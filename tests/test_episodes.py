@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from clearmedia.config import load_settings
-from clearmedia.errors import IdentifyError
 from clearmedia.identify import Identifier
 from clearmedia.identify.episodes import map_absolute
 from clearmedia.identify.types import ParsedName
@@ -50,21 +49,50 @@ def test_map_absolute_uses_season_counts_and_skips_specials():
     assert map_absolute(62, one_piece) == (2, 1)
     oshi = counts_of(cat.find("tv", "[Oshi no Ko]"))
     assert map_absolute(15, oshi) == (2, 4)
-    assert map_absolute(30, oshi) == (2, 19)  # past TMDB's list: the last season goes on
+    assert map_absolute(30, oshi) == (2, 19)  # past TMDB's list (the resolver then FAILS it)
     assert map_absolute(3, {}) == (1, 3)
 
 
-def test_explicit_episode_is_never_contradicted(identifier):
+def failed(identifier, parsed) -> str:
+    found = identifier.identify_parsed(parsed)
+    assert found.match is None, found.match
+    return found.reason
+
+
+def test_only_episodes_tmdb_lists_are_linked(identifier):
     assert placed(identifier, tv("Breaking Bad", season=5, episodes=(14,))) == (1396, 5, (14,))
-    # TMDB lists 16 episodes in season 5, the name says 20: TMDB may lag, the name wins
-    assert placed(identifier, tv("Breaking Bad", season=5, episodes=(20,))) == (1396, 5, (20,))
+    # TMDB lists 16 episodes in season 5, the name says 20: FAILED with the reason, never linked
+    assert "16 episodes in season 5" in failed(identifier, tv("Breaking Bad", season=5, episodes=(20,)))
     # a season TMDB does not list at all
-    assert placed(identifier, tv("The Last of Us", season=3, episodes=(1,))) == (100088, 3, (1,))
+    assert "no season 3" in failed(identifier, tv("The Last of Us", season=3, episodes=(1,)))
+    # an absolute number past every episode TMDB lists
+    assert "is not one of them" in failed(identifier, tv("Oshi no Ko", absolute_episode=30))
+
+
+def test_s01_beyond_season_one_is_an_absolute_number(identifier):
+    """An LLM's (or a release's) S01E15 for a show whose season 1 has 11 episodes: S02E04."""
+    assert placed(identifier, tv("Oshi no Ko", season=1, episodes=(15,))) == (203737, 2, (4,))
+
+
+def test_arc_or_final_season_is_not_season_one(identifier):
+    final = tv("Attack on Titan", episodes=(5,), season_hint="final")
+    assert placed(identifier, final) == (1429, 4, (5,))
+    arc = tv("Demon Slayer: Kimetsu no Yaiba", episodes=(3,), season_hint="arc")
+    assert "arc" in failed(identifier, arc)
+
+
+def test_specials_by_their_tmdb_title(identifier):
+    special = tv(
+        "Doctor Who", season_hint="special", episode_title="Christmas Special The Christmas Invasion"
+    )
+    assert placed(identifier, special) == (57243, 0, (1,))
+    unknown = tv("Doctor Who", season_hint="special", episode_title="Christmas Special A Made Up Story")
+    assert "no special" in failed(identifier, unknown)
 
 
 def test_multi_episode_file_keeps_its_list(identifier):
-    assert placed(identifier, tv("The Office", season=2, episodes=(1, 2))) == (2316, 2, (1, 2))
-    assert placed(identifier, tv("The Office", season=2, episodes=(1, 2, 3))) == (2316, 2, (1, 2, 3))
+    assert placed(identifier, tv("The Office US", season=2, episodes=(1, 2))) == (2316, 2, (1, 2))
+    assert placed(identifier, tv("The Office US", season=2, episodes=(1, 2, 3))) == (2316, 2, (1, 2, 3))
 
 
 def test_specials_are_season_zero(identifier):
@@ -110,8 +138,10 @@ def test_daily_show_by_air_date(identifier, fake):
 
 
 def test_daily_show_with_unknown_date_fails_clearly(identifier):
-    with pytest.raises(IdentifyError, match="aired on 2023-10-07"):  # a Saturday: no episode
-        identifier.identify_parsed(tv("The Late Show with Stephen Colbert", air_date="2023-10-07"))
+    # a Saturday: no episode
+    assert "aired on 2023-10-07" in failed(
+        identifier, tv("The Late Show with Stephen Colbert", air_date="2023-10-07")
+    )
 
 
 def test_season_pack_costs_one_show_and_at_most_one_season_request(identifier, fake):

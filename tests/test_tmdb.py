@@ -226,5 +226,5 @@ def test_cache_and_memo_under_8_threads(tmp_path, fake):
     assert len(paths) == len(set(paths)) == 8 + 8 + 3 * 8
     client.close()
     fresh = make_client(tmp_path, fake)
-    assert fresh.details("tv", 46393)["name"] == "甄嬛传" and fresh.network_requests == 0
+    assert fresh.details("tv", 46393)["name"] == "后宫·甄嬛传" and fresh.network_requests == 0
     fresh.close()

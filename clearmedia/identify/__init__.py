@@ -1,4 +1,4 @@
-"""Identification: parse a messy relative path (LLM or guessit), then match it on TMDB."""
+"""Identification: read a messy relative path (rules and LLM), reconcile the readings, match on TMDB."""
 
 from __future__ import annotations
 
@@ -7,10 +7,14 @@ import unicodedata
 
 from loguru import logger
 
+from clearmedia.errors import IdentifyError
 from clearmedia.identify.episodes import EpisodeResolver
 from clearmedia.identify.match import Matcher
+from clearmedia.identify.path_ids import tmdb_id_in_path, without_ids
+from clearmedia.identify.rules import RulesParser
 from clearmedia.identify.tmdb import TMDBClient
 from clearmedia.identify.types import Identification, Match, ParsedName
+from clearmedia.identify.verdict import reconcile
 
 __all__ = ["Identification", "Identifier", "Match", "ParsedName", "readable_name"]
 
@@ -23,15 +27,18 @@ def readable_name(relative_path: str) -> str:
 
 
 class Identifier:
-    """parse -> TMDB match -> season/episode check, for one relative path at a time. Thread-safe.
+    """read (rules + LLM) -> verdict -> TMDB match -> season/episode check, one relative path at a
+    time. Thread-safe.
 
     `parser` (anything with `.parse(relative_path) -> ParsedName`) defaults to
-    `clearmedia.identify.parser.make_parser(settings)`, built on first use.
+    `clearmedia.identify.parser.make_parser(settings)`, built on first use. The rule parser always
+    reads the name too; when `parser` is another reader (the LLM), the verdict reconciles the two.
     """
 
     def __init__(self, settings, parser=None, client: TMDBClient | None = None):
         self.settings = settings
         self._parser = parser
+        self.rules = RulesParser()
         self.client = client or TMDBClient(settings)
         self.matcher = Matcher(self.client)
         self.episodes = EpisodeResolver(self.client)
@@ -44,21 +51,90 @@ class Identifier:
             self._parser = make_parser(self.settings)
         return self._parser
 
+    def _second_reader(self):
+        """The LLM (or any other configured reader), or None when the rules are the only reader."""
+        parser = self.parser
+        if isinstance(parser, RulesParser) or getattr(parser, "name", None) == "guessit":
+            return None
+        return parser
+
+    def read(self, name: str) -> tuple[ParsedName | None, ParsedName | None, str | None]:
+        """Both readings of a readable name: (rules, llm, why the rules could not read it).
+
+        The LLM's TransientError / ServiceConfigError propagate (try later); an unusable LLM answer
+        leaves the rules' reading alone.
+        """
+        rules = llm = None
+        why = None
+        try:
+            rules = self.rules.parse(name)
+        except IdentifyError as error:
+            why = str(error)
+        reader = self._second_reader()
+        if reader is not None:
+            try:
+                llm = reader.parse(name)
+            except IdentifyError as error:
+                if rules is None:
+                    raise
+                logger.info("LLM reading unusable ({}); the rules' reading decides", error)
+        return rules, llm, why
+
     def identify(self, relative_path: str) -> Identification:
         """Given a path relative to SOURCE_DIR, return what it is.
 
-        Raises TransientError / ServiceConfigError (try later) and IdentifyError (never).
-        `.match` is None with a `.reason` when TMDB has nothing confident.
+        Raises TransientError / ServiceConfigError (try later) and IdentifyError (nothing readable).
+        `.match` is None with a `.reason` when the readings disagree or TMDB has nothing confident.
         """
-        return self.identify_parsed(self.parser.parse(readable_name(relative_path)))
+        name = readable_name(relative_path)
+        tmdb_id = tmdb_id_in_path(name)
+        if tmdb_id is not None:
+            return self.identify_by_id(name, tmdb_id)
+        rules, llm, why = self.read(name)
+        return self.identify_readings(name, rules, llm, why)
+
+    def identify_readings(
+        self, name: str, rules: ParsedName | None, llm: ParsedName | None, why: str | None = None
+    ) -> Identification:
+        """Reconcile two readings of `name` (either may be None) and match the verdict."""
+        verdict = reconcile(name, rules, llm)
+        readings = {"rules": rules, "llm": llm}
+        if verdict.parsed is None:
+            if rules is None and llm is None:
+                raise IdentifyError(why or verdict.reason or "could not read this name")
+            shown = rules or llm
+            logger.info("{}: {}", name, verdict.reason)
+            return Identification(shown, None, reason=verdict.reason, readings=readings, notes=verdict.notes)
+        found = self.identify_parsed(verdict.parsed)
+        found.source, found.readings, found.notes = verdict.source, readings, verdict.notes
+        return found
+
+    def identify_by_id(self, name: str, tmdb_id: int) -> Identification:
+        """An id in the path picks the work: no LLM request; the rules read the episode numbers."""
+        try:
+            rules = self.rules.parse(without_ids(name))
+        except IdentifyError:
+            rules = ParsedName(title=str(tmdb_id))
+        rules = dataclasses.replace(rules, tmdb_id=tmdb_id)
+        found = self.matcher.match_id(rules, tmdb_id)
+        found.source, found.readings = "path", {"rules": rules, "llm": None}
+        found.notes = [f"TMDB id {tmdb_id} written in the path"]
+        return self._place_episode(found, rules)
 
     def identify_parsed(self, parsed: ParsedName) -> Identification:
         """Match an existing parse on TMDB (and place a tv episode in its season)."""
-        found = self.matcher.match(parsed)
+        return self._place_episode(self.matcher.match(parsed), parsed)
+
+    def _place_episode(self, found: Identification, parsed: ParsedName) -> Identification:
         match = found.match
         if match is None or match.media_type != "tv":
             return found
-        season, episodes = self.episodes.resolve(match.tmdb_id, parsed)
+        try:
+            season, episodes = self.episodes.resolve(match.tmdb_id, parsed)
+        except IdentifyError as error:
+            found.match, found.reason = None, str(error)
+            logger.info(found.reason)
+            return found
         if not episodes:
             found.match = None
             found.reason = f'"{match.title}" is a TV show on TMDB, but the name has no episode number'

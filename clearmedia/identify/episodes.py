@@ -1,17 +1,18 @@
 """Season and episode numbers of a tv file, checked against TMDB's season list.
 
-What the name says explicitly (S01E02, 1x02, a season folder + E05) is never contradicted: TMDB
-may lag behind a show that is airing. TMDB is used to turn what the name does not say into
-numbers: anime absolute numbers, daily shows' air dates, a missing season.
+An episode is linked only where TMDB's season lists it: what the name says (S01E02, a season folder
++ E05) is checked against the season's episode count; absolute numbers (`Show - 63`, or `S01E15`
+of a show whose season 1 has 11) are mapped through the seasons; daily shows are found by air
+date, specials by their TMDB title; a season the name does not give is not assumed to be 1 when
+it names an arc. Anything TMDB does not list is an IdentifyError with the reason.
 Show and season answers come from the client's in-process memo, so the files of one season
 pack share one show request and one season request.
 """
 
 from __future__ import annotations
 
-from loguru import logger
-
 from clearmedia.errors import IdentifyError
+from clearmedia.identify.similarity import normalize_title
 from clearmedia.identify.types import ParsedName
 
 MAX_SEASONS_FOR_DATE = 4  # season lists fetched at most to find an air date
@@ -44,14 +45,53 @@ def map_absolute(absolute: int, counts: dict[int, int]) -> tuple[int, int]:
     return last, absolute - (before - counts[last])
 
 
+def _verified(name: str, counts: dict[int, int], season: int, episodes) -> tuple[int, tuple[int, ...]]:
+    """(season, episodes) when TMDB lists them all; `S01E15` of a show whose season 1 has 11 is an
+    absolute number (mapped through the seasons); anything else unlisted raises IdentifyError."""
+    episodes = tuple(episodes)
+    count = counts.get(season)
+    if (
+        count is not None
+        and episodes
+        and max(episodes) <= count
+        and min(episodes) >= (0 if season == 0 else 1)
+    ):
+        return season, episodes
+    regular = [n for n in counts if n > 0]
+    if season == 1 and count and len(regular) > 1 and min(episodes) > count:
+        return _absolute(name, counts, episodes)
+    if count is None:
+        listed = ", ".join(str(n) for n in sorted(counts)) or "none"
+        raise IdentifyError(f'TMDB lists no season {season} of "{name}" (seasons: {listed})')
+    shown = "".join(f"E{e:02d}" for e in episodes)
+    raise IdentifyError(
+        f'TMDB lists {count} episodes in season {season} of "{name}": S{season:02d}{shown} is not one'
+    )
+
+
+def _absolute(name: str, counts: dict[int, int], numbers) -> tuple[int, tuple[int, ...]]:
+    """Absolute episode numbers mapped through TMDB's seasons, all in one season that lists them."""
+    if not any(n > 0 for n in counts):
+        raise IdentifyError(f'TMDB lists no seasons of "{name}" to place episode {numbers[0]} in')
+    mapped = [map_absolute(n, counts) for n in numbers]
+    season = mapped[0][0]
+    if any(s != season for s, _ in mapped) or any(e > counts.get(season, 0) for _, e in mapped):
+        total = sum(c for n, c in counts.items() if n > 0)
+        raise IdentifyError(
+            f'TMDB lists {total} episodes of "{name}" in all; episode {max(numbers)} is not one of them'
+        )
+    return season, tuple(e for _, e in mapped)
+
+
 class EpisodeResolver:
-    """Turns a tv `ParsedName` into (season, episodes) for one TMDB show."""
+    """Turns a tv `ParsedName` into (season, episodes) of one TMDB show, every episode one TMDB lists."""
 
     def __init__(self, client):
         self.client = client
 
     def resolve(self, tmdb_id: int, parsed: ParsedName) -> tuple[int, tuple[int, ...]]:
-        """Given a show id and a parse, return (season, episodes); raise IdentifyError if unplaceable."""
+        """Given a show id and a parse, return (season, episodes); raise IdentifyError (with the
+        reason) when TMDB does not list the episode the name means."""
         show = self.client.tv(tmdb_id) or {}
         counts = _season_counts(show)
         name = show.get("name") or str(tmdb_id)
@@ -59,29 +99,52 @@ class EpisodeResolver:
             found = self._by_air_date(tmdb_id, show, parsed.air_date)
             if found:
                 return found
-            if parsed.season is not None and parsed.episodes:
-                return parsed.season, tuple(parsed.episodes)
             raise IdentifyError(f'TMDB lists no episode of "{name}" that aired on {parsed.air_date}')
+        if parsed.season_hint == "special" or parsed.season == 0:
+            return self._special(tmdb_id, name, counts, parsed)
         if parsed.season is not None:
             if parsed.episodes:
-                self._note_unlisted(name, counts, parsed.season, parsed.episodes)
-                return parsed.season, tuple(parsed.episodes)
+                return _verified(name, counts, parsed.season, parsed.episodes)
             if parsed.absolute_episode:
-                return parsed.season, (self._within_season(parsed.season, parsed.absolute_episode, counts),)
+                episode = self._within_season(parsed.season, parsed.absolute_episode, counts)
+                return _verified(name, counts, parsed.season, (episode,))
             return parsed.season, ()
         if parsed.absolute_episode:
-            season, episode = map_absolute(parsed.absolute_episode, counts)
-            return season, (episode,)
+            return _absolute(name, counts, (parsed.absolute_episode,))
         if parsed.episodes:
-            first_count = counts.get(1, 0)
-            regular = [n for n in counts if n > 0]
-            if len(regular) > 1 and first_count and max(parsed.episodes) > first_count:
-                # "Show - 15" with no season, beyond season 1: an absolute number
-                mapped = [map_absolute(e, counts) for e in parsed.episodes]
-                season = mapped[0][0]
-                return season, tuple(e for s, e in mapped if s == season)
-            return 1, tuple(parsed.episodes)
+            return self._unseasoned(name, counts, parsed)
         return 1, ()
+
+    @staticmethod
+    def _unseasoned(name: str, counts: dict[int, int], parsed: ParsedName) -> tuple[int, tuple[int, ...]]:
+        """Episode numbers without a season: season 1 only when nothing says otherwise."""
+        regular = sorted(n for n in counts if n > 0)
+        if parsed.season_hint == "final" and regular:
+            last = regular[-1]
+            episodes = tuple(EpisodeResolver._within_season(last, e, counts) for e in parsed.episodes)
+            return _verified(name, counts, last, episodes)
+        if parsed.season_hint == "arc" and len(regular) > 1:
+            raise IdentifyError(
+                f'the name names an arc of "{name}" but no season, and TMDB lists {len(regular)} seasons: '
+                "add the season to the name (S03E05)"
+            )
+        if len(regular) > 1 and counts.get(1) and max(parsed.episodes) > counts[1]:
+            return _absolute(name, counts, parsed.episodes)  # "Show - 15", beyond season 1
+        return _verified(name, counts, 1, parsed.episodes)
+
+    def _special(self, tmdb_id: int, name: str, counts, parsed: ParsedName) -> tuple[int, tuple[int, ...]]:
+        """A special: the episode TMDB lists in season 0, by its title (or by the number the name gives)."""
+        if 0 not in counts:
+            raise IdentifyError(f'TMDB lists no specials (season 0) for "{name}"')
+        wanted = normalize_title(parsed.episode_title or "")
+        if wanted:
+            for row in (self.client.season(tmdb_id, 0) or {}).get("episodes") or []:
+                title = normalize_title(str(row.get("name") or ""))
+                if len(title) >= 4 and title in wanted and isinstance(row.get("episode_number"), int):
+                    return 0, (row["episode_number"],)
+        if parsed.season == 0 and parsed.episodes:
+            return _verified(name, counts, 0, parsed.episodes)
+        raise IdentifyError(f'no special of "{name}" on TMDB has the title or air date written in the name')
 
     @staticmethod
     def _within_season(season: int, number: int, counts: dict[int, int]) -> int:
@@ -91,18 +154,6 @@ class EpisodeResolver:
         if count and number > count and before < number <= before + count:
             return number - before
         return number
-
-    @staticmethod
-    def _note_unlisted(name: str, counts: dict[int, int], season: int, episodes) -> None:
-        count = counts.get(season)
-        if count is not None and max(episodes) > count:
-            logger.info(
-                'TMDB lists {} episodes in season {} of "{}"; keeping E{:02d} from the name (TMDB may lag)',
-                count,
-                season,
-                name,
-                max(episodes),
-            )
 
     def _by_air_date(self, tmdb_id: int, show: dict, air_date: str) -> tuple[int, tuple[int, ...]] | None:
         """Find the episode that aired on `air_date`, looking first at the season that started that year."""

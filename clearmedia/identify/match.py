@@ -12,124 +12,29 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 
 from loguru import logger
 
+from clearmedia.identify.similarity import (  # noqa: F401  (re-exported)
+    PART_OF_TITLE_SCORE,
+    _country_tag,
+    normalize_title,
+    title_similarity,
+    versioned_title_similarity,
+)
 from clearmedia.identify.types import Identification, Match, MediaType, ParsedName
 
 ACCEPT = 0.75  # a candidate scoring at least this is confident
 # ...and only when its title itself is this alike: no year or popularity makes "Spirited" (2001)
 # "Spirited Away", "One Piece" (2022) "One Piece Film Red", or "Ne Zha" (2025) "Ne Zha 2".
 MIN_TITLE_SCORE = 0.85
-PART_OF_TITLE_SCORE = 0.8  # at most this alike when one title's words are a few of the other's
 TITLE_WEIGHT, YEAR_WEIGHT, POPULARITY_WEIGHT = 0.62, 0.30, 0.08
 OTHER_TYPE_PENALTY = 0.08  # found only as the other media type than the parser said
 MOVIE_FOR_EPISODE_PENALTY = 0.40  # a name with episode numbers is not a movie
 ALT_TITLE_CHECKS = 2  # candidates per search whose alternative titles may be fetched
+AMBIGUITY_MARGIN = 0.02  # a rival fitting this close (popularity aside) makes the choice a guess
 FIRST_FILM_YEAR = 1880
-
-_ROMAN = {
-    "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8", "ix": "9", "x": "10",
-    "xi": "11", "xii": "12", "xiii": "13", "xiv": "14", "xv": "15", "xvi": "16", "xvii": "17",
-    "xviii": "18", "xix": "19", "xx": "20",
-}  # fmt: skip
-_ARTICLES = ("the", "a", "an")
-_NUMBER_WORDS = {
-    "one": "1",
-    "two": "2",
-    "three": "3",
-    "four": "4",
-    "five": "5",
-    "six": "6",
-    "seven": "7",
-    "eight": "8",
-    "nine": "9",
-    "ten": "10",
-    "eleven": "11",
-    "twelve": "12",
-}  # fmt: skip  ("Dune: Part Two" is "Dune Part 2", "Ocean's Eleven" is "Ocean's 11")
-_ALIASES = {"volume": "vol", "pt": "part"}
-# A country word ending a title names a version of a show: "The Office (UK)" is not "The Office US".
-_COUNTRY_TAGS = {"us": "us", "usa": "us", "uk": "uk", "gb": "uk", "au": "au", "nz": "nz", "ca": "ca"}
-# TMDB names both versions just "The Office" and tells them apart by origin_country (ISO 3166-1).
-_TAG_COUNTRY = {"us": "US", "uk": "GB", "au": "AU", "nz": "NZ", "ca": "CA"}
-
-
-def _fold_latin(text: str) -> str:
-    """Strip accents from Latin letters only (decomposing kana would break them)."""
-    out = []
-    for char in text:
-        if ord(char) < 0x250:
-            char = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
-        out.append(char)
-    return "".join(out)
-
-
-def normalize_title(text: str) -> str:
-    """Given a title, return a comparable form: case, width, accents, punctuation, `&`, articles, numerals."""
-    text = _fold_latin(unicodedata.normalize("NFKC", text or "")).lower()
-    text = text.replace("&", " and ").replace("'", "")
-    words = re.sub(r"[\W_]+", " ", text).split()
-    words = [_ROMAN.get(w) or _NUMBER_WORDS.get(w) or _ALIASES.get(w, w) for w in words]
-    if len(words) > 1 and words[0] in _ARTICLES:
-        words = words[1:]
-    return " ".join(words)
-
-
-def title_similarity(a: str, b: str) -> float:
-    """0..1: how alike two titles are once normalized; titles with different numbers are kept apart."""
-    na, nb = normalize_title(a), normalize_title(b)
-    if not na or not nb:
-        return 0.0
-    if na == nb:
-        return 1.0
-    ca, cb = na.replace(" ", ""), nb.replace(" ", "")
-    if ca == cb:
-        return 0.98
-    score = SequenceMatcher(None, ca, cb).ratio()
-    if sorted(na.split()) == sorted(nb.split()):
-        score = max(score, 0.97)
-    if set(re.findall(r"\d+", na)) != set(re.findall(r"\d+", nb)):
-        score *= 0.7  # "Toy Story" is not "Toy Story 2", "Blade Runner" is not "Blade Runner 2049"
-    words_a, words_b = set(na.split()), set(nb.split())
-    if words_a < words_b or words_b < words_a:
-        score = min(score, PART_OF_TITLE_SCORE)  # "Follows" is not "It Follows", nor "Dune" "Dune Drifter"
-    tag_a, tag_b = _COUNTRY_TAGS.get(na.split()[-1]), _COUNTRY_TAGS.get(nb.split()[-1])
-    if tag_a and tag_b and tag_a != tag_b:
-        score *= 0.7  # "The Office UK" is not "The Office US"
-    return score
-
-
-def _country_tag(title: str) -> tuple[str, str] | None:
-    """("The Office", "uk") for "The Office UK"; None without a trailing country word (or only one)."""
-    words = normalize_title(title).split()
-    tag = _COUNTRY_TAGS.get(words[-1]) if len(words) > 1 else None
-    if tag is None:
-        return None
-    text = unicodedata.normalize("NFKC", title).strip()
-    base = re.sub(rf"[\W_]*\b{re.escape(words[-1])}\W*$", "", text, flags=re.IGNORECASE).strip()
-    if base == text:  # spelled in a way the pattern misses: the normalized words will do
-        base = " ".join(words[:-1])
-    return base, tag
-
-
-def versioned_title_similarity(wanted: str, found: str, origin_country: tuple[str, ...] = ()) -> float:
-    """`title_similarity`, with a country ending `wanted` checked against TMDB's origin_country.
-
-    "The Office UK" is the show TMDB calls "The Office" when it comes from GB; a "The Office" from
-    elsewhere (or from nowhere known) stays below MIN_TITLE_SCORE: never the US show for a UK name.
-    """
-    score = title_similarity(wanted, found)
-    tagged = _country_tag(wanted)
-    if tagged is None or _country_tag(found) is not None:
-        return score  # no country asked, or both name one: title_similarity keeps them apart
-    base, tag = tagged
-    if _TAG_COUNTRY[tag] in origin_country:
-        return max(score, title_similarity(base, found))
-    return min(score, PART_OF_TITLE_SCORE)
 
 
 def year_score(wanted: int | None, found: int | None, media_type: str) -> float:
@@ -164,6 +69,21 @@ def _best(pool: dict) -> Candidate | None:
     return next((c for c in ranked if _confident(c)), ranked[0] if ranked else None)
 
 
+def _rival(pool: dict, best: Candidate) -> Candidate | None:
+    """Another work that fits the name as well as `best` (same title, nothing to tell them apart)."""
+    for cand in sorted(pool.values(), key=lambda c: c.fit, reverse=True):
+        if cand is best or cand.title_score < MIN_TITLE_SCORE:
+            continue
+        if cand.fit >= best.fit - AMBIGUITY_MARGIN and cand.score >= ACCEPT - POPULARITY_WEIGHT:
+            return cand
+    return None
+
+
+def _shown(cand: Candidate) -> str:
+    kind = "film" if cand.media_type == "movie" else "show"
+    return f'the {kind} "{cand.title}" ({cand.year or "?"}, tmdb {cand.tmdb_id})'
+
+
 def _has_episode_numbers(parsed: ParsedName) -> bool:
     return bool(parsed.season is not None or parsed.episodes or parsed.absolute_episode or parsed.air_date)
 
@@ -180,6 +100,8 @@ class Candidate:
     score: float = 0.0
     alt_checked: bool = False
     title_score: float = 0.0
+    season_years: frozenset[int] | None = None  # tv: the years its seasons started (fetched lazily)
+    fit: float = 0.0  # the score without popularity: what tells two works apart on the name's evidence
 
     def to_dict(self) -> dict:
         return {
@@ -285,6 +207,7 @@ class Matcher:
             for cand in found:
                 cand = pool.setdefault((cand.media_type, cand.tmdb_id), cand)
                 self._score(cand, parsed, query)
+                self._check_season_years(cand, parsed, query)
             best = _best(pool)
             if not _confident(best):
                 best = self._check_alternative_titles(pool, found, parsed, query) or best
@@ -298,6 +221,14 @@ class Matcher:
             reason = f'no confident TMDB match for "{shown}"{year}'
             logger.info("{} after {} searches (best: {})", reason, len(queries), candidates[:1] or "none")
             return Identification(parse=parsed, match=None, candidates=candidates, reason=reason)
+        rival = _rival(pool, best)
+        if rival is not None:
+            reason = (
+                f'two TMDB works fit "{parsed.title}" equally: {_shown(best)} and {_shown(rival)}; '
+                "add the year to the name (or a [tmdbid-N] tag) to choose"
+            )
+            logger.info(reason)
+            return Identification(parse=parsed, match=None, candidates=candidates, reason=reason)
         match = Match(
             tmdb_id=best.tmdb_id,
             media_type=best.media_type,
@@ -306,6 +237,39 @@ class Matcher:
             score=round(best.score, 3),
         )
         return Identification(parse=parsed, match=match, candidates=candidates)
+
+    def match_id(self, parsed: ParsedName, tmdb_id: int) -> Identification:
+        """The work with this TMDB id (a movie, or a show when the name has episode numbers)."""
+        first: MediaType = "tv" if _has_episode_numbers(parsed) or parsed.media_type == "tv" else "movie"
+        for media_type in (first, "movie" if first == "tv" else "tv"):
+            details = self.client.details(media_type, tmdb_id)
+            if not details or not isinstance(details, dict) or details.get("id") is None:
+                continue
+            cand = self._candidate(details, media_type)
+            match = Match(
+                tmdb_id=cand.tmdb_id, media_type=media_type, title=cand.title, year=cand.year, score=1.0
+            )
+            return Identification(parse=parsed, match=match, candidates=[cand.to_dict()])
+        reason = f"TMDB has no movie or show with the id {tmdb_id} written in the path"
+        return Identification(parse=parsed, match=None, reason=reason)
+
+    def _check_season_years(self, cand: Candidate, parsed: ParsedName, query: _Query) -> None:
+        """A show's year in a name may be a season's: look at the seasons' years before scoring it down."""
+        wanted = query.wanted_year
+        if (
+            cand.media_type != "tv"
+            or wanted is None
+            or cand.year is None
+            or wanted <= cand.year
+            or cand.season_years is not None
+            or cand.title_score < MIN_TITLE_SCORE
+        ):
+            return
+        details = self.client.details("tv", cand.tmdb_id) or {}
+        cand.season_years = frozenset(
+            y for y in (_year_of(row.get("air_date")) for row in details.get("seasons") or []) if y
+        )
+        self._score(cand, parsed, query)
 
     # -- scoring ---------------------------------------------------------------------------
     @staticmethod
@@ -339,16 +303,16 @@ class Matcher:
             versioned_title_similarity(w, t, cand.origin_country) for w in wanted for t in cand.titles
         )
         cand.title_score = max(cand.title_score, title_score)
-        score = (
-            TITLE_WEIGHT * title_score
-            + YEAR_WEIGHT * year_score(query.wanted_year, cand.year, cand.media_type)
-            + POPULARITY_WEIGHT * popularity_score(cand.popularity)
-        )
+        years = year_score(query.wanted_year, cand.year, cand.media_type)
+        if cand.season_years and query.wanted_year in cand.season_years:
+            years = 1.0  # "Sweet Home 2023 S02": the season's year
+        fit = TITLE_WEIGHT * title_score + YEAR_WEIGHT * years
         if cand.media_type == "movie" and _has_episode_numbers(parsed):
-            score -= MOVIE_FOR_EPISODE_PENALTY
+            fit -= MOVIE_FOR_EPISODE_PENALTY
         elif query.other_type and parsed.media_type is not None:
-            score -= OTHER_TYPE_PENALTY
-        cand.score = max(cand.score, score)
+            fit -= OTHER_TYPE_PENALTY
+        cand.fit = max(cand.fit, fit)
+        cand.score = max(cand.score, fit + POPULARITY_WEIGHT * popularity_score(cand.popularity))
 
     def _check_alternative_titles(self, pool, found: list[Candidate], parsed: ParsedName, query: _Query):
         """TMDB found these for our title, yet none looks alike: compare their other names too.

@@ -343,7 +343,7 @@ class TMDBClient:
         self, media_type: str, query: str, year: int | None = None, language: str | None = None
     ) -> list[dict]:
         """First page of /search/{movie|tv} results (TMDB ranks them); [] when nothing matches."""
-        year_param = "year" if media_type == "movie" else "first_air_date_year"
+        year_param = "year"  # on /search/tv: the first air year or any episode's (a season's year)
         params = {"query": query, "language": language or self.language, "page": 1, year_param: year}
         data = self.get(f"/search/{media_type}", **params)
         return list((data or {}).get("results") or [])

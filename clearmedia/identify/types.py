@@ -21,14 +21,21 @@ class ParsedName:
     absolute_episode: int | None = None
     air_date: str | None = None  # ISO date, for daily shows
     parser: str = "guessit"
+    #: more titles to try, after the two above (the other reader's, or undecorated forms)
+    other_titles: tuple[str, ...] = ()
+    #: "final" (a "Final Season" with no number) or "arc" (an arc name): the season is not 1 by default
+    season_hint: str | None = None
+    episode_title: str | None = None  # as written in the name (specials are found by it)
+    tmdb_id: int | None = None  # an id written in the path ("[tmdbid-603]")
 
     def titles(self) -> list[str]:
         """Each distinct title the parser gave, the written one first."""
-        return list(dict.fromkeys(t for t in (self.title, self.alt_title) if t))
+        return list(dict.fromkeys(t for t in (self.title, self.alt_title, *self.other_titles) if t))
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["episodes"] = list(self.episodes)
+        data["other_titles"] = list(self.other_titles)
         return data
 
 
@@ -58,3 +65,19 @@ class Identification:
     match: Match | None
     candidates: list[dict] = field(default_factory=list)
     reason: str | None = None  # why there is no match, in words a person understands
+    #: "path" (an id in the path decided), else the reader whose titles were used: "llm" or "guessit"
+    source: str | None = None
+    #: what each reader said (None: not asked, or could not read the name)
+    readings: dict[str, ParsedName | None] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # how the verdict reconciled the readings
+
+    def to_dict(self) -> dict:
+        """The `identify --json` shape: parse, match, candidates, readings, verdict, reason."""
+        return {
+            "parse": self.parse.to_dict(),
+            "match": None if self.match is None else self.match.to_dict(),
+            "candidates": self.candidates,
+            "readings": {k: None if v is None else v.to_dict() for k, v in self.readings.items()},
+            "verdict": {"source": self.source, "notes": list(self.notes)},
+            "reason": self.reason,
+        }

@@ -22,10 +22,18 @@ Faults: `fail_next(status, count, headers, body)` (status 0 closes the connectio
 `delay` seconds before each answer, `reject_response_format` (HTTP 400 when the request has
 `response_format`, like endpoints that do not support it). Every request needs
 `Authorization: Bearer test-openai-key-SECRET`, else 401.
+
+`FakeLLM(imperfect=True)` answers unscripted names like a real, imperfect model (FIDELITY.md), each
+behaviour for some names, chosen by a hash of the path (so a run is repeatable): optional fields
+left out, a year off by one, edition words kept in the title, the Latin title of a CJK release,
+`S01E15` for an absolute number, an extra answered as episode 1, code fences, `<think>` blocks,
+numbers as strings, prose before the JSON on the first try, HTTP 429 (with `Retry-After: 0`) and
+500 (without) on a path's first request.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -64,6 +72,63 @@ def parse_answer_for(relative_path: str) -> dict:
     }
 
 
+_EDITION = re.compile(
+    r"(?<![^\W_])(Extended(?:[ ._-]Edition)?|Director'?s[ ._-]Cut|Final[ ._-]Cut|IMAX|Remastered|Unrated)(?![^\W_])",
+    re.IGNORECASE,
+)
+_EXTRA = re.compile(
+    r"(?<![^\W_])(?:menu\d*|nc(?:op|ed)\d*|pv\d*|cm\d*|preview|tokuten|bonus)(?![^\W_])", re.I
+)
+
+
+def variant(relative_path: str, salt: str, choices: int) -> int:
+    """A stable pseudo-random choice in range(choices) for a path: the same name, the same flaw."""
+    digest = hashlib.sha256(f"{salt}:{relative_path}".encode("utf-8", "surrogatepass")).hexdigest()
+    return int(digest, 16) % choices
+
+
+def imperfect_answer(relative_path: str) -> dict:
+    """What a real, imperfect model says about a path: the rules' reading, with a model's flaws."""
+    answer = parse_answer_for(relative_path)
+    if not answer.get("title"):
+        return answer
+    titles = [t for t in (answer["title"], answer.get("alt_title")) if t]
+    latin = [t for t in titles if t.isascii()]
+    if len(titles) == 2 and latin:  # the English (or romaji) title of a Chinese release
+        answer["title"] = latin[0]
+        answer["alt_title"] = (
+            None if variant(relative_path, "alt", 2) else next(t for t in titles if t != latin[0])
+        )
+    filename = relative_path.rsplit("/", 1)[-1]
+    edition = _EDITION.search(filename)
+    if edition:  # "Blade Runner The Final Cut", "Avatar IMAX"
+        answer["title"] = f"{answer['title']} {re.sub(r'[._-]', ' ', edition.group(1))}"
+    if answer.get("year"):
+        flaw = variant(relative_path, "year", 3)
+        answer["year"] = None if flaw == 0 else answer["year"] + 1 if flaw == 1 else answer["year"]
+    if answer.get("absolute_episode") and answer.get("season") is None:  # "S01E15" for "- 15"
+        answer.update(season=1, episodes=[answer["absolute_episode"]], absolute_episode=None)
+    if _EXTRA.search(filename.rsplit(".", 1)[0]):  # a BD menu, an opening, a PV: "episode 1"
+        answer.update(type="tv", season=1, episodes=[1])
+    for key in ("alt_title", "absolute_episode", "air_date"):
+        if answer.get(key) is None and variant(relative_path, key, 2):
+            answer.pop(key, None)  # optional fields left out rather than null
+    return answer
+
+
+def imperfect_content(relative_path: str, answer: dict) -> str:
+    """The answer's JSON as a model may wrap it: bare, fenced, after <think>, numbers as strings."""
+    style = variant(relative_path, "style", 4)
+    if style == 3:
+        answer = {k: str(v) if isinstance(v, int) else v for k, v in answer.items()}
+    text = json.dumps(answer, ensure_ascii=False)
+    if style == 1:
+        return f"Here is the JSON:\n```json\n{text}\n```"
+    if style == 2:
+        return f"<think>The name has a title and a year.</think>\n{text}"
+    return text
+
+
 def path_in_prompt(user_message: str) -> str:
     """The relative path inside a user message: the `path` of its JSON object, else the whole text."""
     match = re.search(r"\{.*\}", user_message, re.DOTALL)
@@ -84,8 +149,10 @@ class FakeLLM(LocalServer):
 
     thread_name = "fake-llm"
 
-    def __init__(self, api_key: str = API_KEY) -> None:
+    def __init__(self, api_key: str = API_KEY, imperfect: bool = False) -> None:
         self.api_key = api_key
+        self.imperfect = imperfect
+        self._asked: set[str] = set()  # paths asked before (imperfect mode: first-try flaws)
         self.answers: dict[str, Answer] = {}
         self.delay: float = 0.0
         self.reject_response_format = False
@@ -118,6 +185,7 @@ class FakeLLM(LocalServer):
         with self._lock:
             self._requests.clear()
             self._faults.clear()
+            self._asked.clear()
             self.answers.clear()
             self.delay = 0.0
             self.reject_response_format = False
@@ -139,7 +207,25 @@ class FakeLLM(LocalServer):
     def _record(self, entry: dict) -> tuple[int, dict, Any] | None:
         with self._lock:
             self._requests.append(entry)
-            return self._faults.pop(0) if self._faults else None
+            if self._faults:
+                return self._faults.pop(0)
+        return self._imperfect_fault(entry)
+
+    def _imperfect_fault(self, entry: dict) -> tuple[int, dict, Any] | None:
+        """Imperfect mode: a path's first chat request may get HTTP 429 or 500."""
+        if not self.imperfect or not entry["path"].endswith("/chat/completions") or not entry["user"]:
+            return None
+        path = path_in_prompt(entry["user"])
+        with self._lock:
+            if (path, "http") in self._asked:
+                return None
+            self._asked.add((path, "http"))
+        flaw = variant(path, "http", 8)
+        if flaw == 0:
+            return 429, {"Retry-After": "0"}, None
+        if flaw == 1:
+            return 500, {}, None
+        return None
 
     def _content_for(self, user_message: str, body: dict) -> str:
         relative_path = path_in_prompt(user_message)
@@ -151,6 +237,13 @@ class FakeLLM(LocalServer):
                     if isinstance(answer, list):
                         scripted = answer.pop(0) if len(answer) > 1 else (answer[0] if answer else None)
                     break
+        if scripted is None and self.imperfect:
+            with self._lock:
+                first = relative_path not in self._asked
+                self._asked.add(relative_path)
+            if first and variant(relative_path, "prose", 6) == 0:
+                return "This looks like a video file. I think it is a film, but I am not sure which one."
+            return imperfect_content(relative_path, imperfect_answer(relative_path))
         if scripted is None:
             scripted = parse_answer_for(relative_path)
         if callable(scripted):

@@ -80,16 +80,28 @@ def title_matches(query: str, title: str) -> bool:
 
 
 def _localized(entry: Movie | Show, language: str | None) -> str:
+    """The title TMDB shows in `language`: its translation there, else the ORIGINAL title (never a
+    third language: a Korean film searched in zh-CN without a Chinese title shows the Korean one)."""
     lang = (language or "en-US").lower()
-    if lang.startswith("zh") and entry.zh:
-        return entry.zh
     if lang.startswith(entry.original_language):
         return entry.original
-    return entry.en
+    if lang.startswith("zh"):
+        return entry.zh or entry.original
+    if lang.startswith("en"):
+        return entry.en or entry.original
+    return entry.original
 
 
 def _all_titles(entry: Movie | Show, alt: bool = True) -> list[str]:
     return [entry.en, entry.zh, entry.original, *(entry.alt if alt else ())]
+
+
+def _years(entry: Movie | Show, any_season: bool) -> set[str]:
+    years = {_date(entry)[:4]}
+    if any_season and isinstance(entry, Show):
+        for season in entry.seasons:
+            years |= {d[:4] for d in catalogue.episode_dates(season)}
+    return years
 
 
 def _date(entry: Movie | Show) -> str:
@@ -163,8 +175,22 @@ def _tv_json(s: Show, language: str | None, full: bool = False) -> dict:
 
 
 def _translations(entry: Movie | Show) -> dict:
+    """As TMDB lists them: the original language's entry has an EMPTY title (the original title is
+    the title), several Chinese entries share a language, and any of them may be empty."""
     key = "title" if isinstance(entry, Movie) else "name"
-    rows = [("US", "en", "English", entry.en), ("CN", "zh", "Mandarin", entry.zh)]
+    original = entry.original_language
+
+    def own(lang: str, title: str) -> str:
+        return "" if lang == original else title
+
+    rows = [
+        ("US", "en", "English", own("en", entry.en)),
+        ("CN", "zh", "Mandarin", own("zh", entry.zh)),
+        ("TW", "zh", "Mandarin", ""),
+        ("HK", "zh", "Cantonese", ""),
+    ]
+    if original not in ("en", "zh"):
+        rows.append((_LANGUAGE_REGION.get(original, "XX"), original, original, ""))
     return {
         "translations": [
             {
@@ -175,13 +201,17 @@ def _translations(entry: Movie | Show) -> dict:
                 "data": {key: t, "overview": ""},
             }
             for c, lang, n, t in rows
-            if t
         ]
     }
 
 
+_LANGUAGE_REGION = {"ja": "JP", "ko": "KR", "fr": "FR"}
+
+
 def _alternative_titles(entry: Movie | Show) -> dict:
     rows = [{"iso_3166_1": "US", "title": t, "type": ""} for t in entry.alt]
+    if entry.original_language == "zh" and entry.zh and entry.zh != entry.original:
+        rows.append({"iso_3166_1": "CN", "title": entry.zh, "type": "short"})  # "甄嬛传" of "后宫·甄嬛传"
     return {"titles": rows} if isinstance(entry, Movie) else {"results": rows}
 
 
@@ -293,8 +323,16 @@ class FakeTMDB(LocalServer):
                 self.movies, q, year, lambda m: _movie_json(m, lang), self.search_alt_titles
             )
         if path == "/search/tv":
-            year = q.get("first_air_date_year") or q.get("year")
-            return 200, self._search(self.shows, q, year, lambda s: _tv_json(s, lang), self.search_alt_titles)
+            # TMDB: `first_air_date_year` is the first air date's year; `year` also any season's year
+            first_only = q.get("first_air_date_year")
+            return 200, self._search(
+                self.shows,
+                q,
+                first_only or q.get("year"),
+                lambda s: _tv_json(s, lang),
+                self.search_alt_titles,
+                any_season_year=not first_only,
+            )
         m = re.fullmatch(r"/(movie|tv)/(\d+)", path)
         if m:
             entry = self._by_id(m[1], int(m[2]))
@@ -343,13 +381,13 @@ class FakeTMDB(LocalServer):
         return next((e for e in pool if e.id == tmdb_id), None)
 
     @staticmethod
-    def _search(pool, q: dict, year: str | None, render, alt: bool = True) -> dict:
+    def _search(pool, q: dict, year: str | None, render, alt: bool = True, any_season_year=False) -> dict:
         query = q.get("query", "")
         if not query.strip():
             return {"page": 1, "results": [], "total_pages": 0, "total_results": 0}
         hits = [e for e in pool if any(title_matches(query, t) for t in _all_titles(e, alt))]
         if year:
-            hits = [e for e in hits if _date(e)[:4] == str(year)]
+            hits = [e for e in hits if str(year) in _years(e, any_season_year)]
         # TMDB ranks an exact title first, then by popularity
         exact = normalize(query)
         hits.sort(key=lambda e: (exact not in {normalize(t) for t in _all_titles(e, alt)}, -e.popularity))

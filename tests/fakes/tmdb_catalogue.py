@@ -203,6 +203,14 @@ MOVIES: tuple[Movie, ...] = (
     Movie(393, "Kill Bill: Vol. 2", "杀死比尔2", "Kill Bill: Vol. 2", "en", "2004-04-16", 50.0),
     # Invented: a film and a series with the very same title and year.
     Movie(990001, "Harbor Lights", "港湾灯火", "Harbor Lights", "en", "2020-03-06", 15.0),
+    # For the unseen-names corpus: Korean films (no English title in a zh-CN answer), editions.
+    Movie(496243, "Parasite", "寄生虫", "기생충", "ko", "2019-05-30", 80.0),
+    Movie(705996, "Decision to Leave", "分手的决心", "헤어질 결심", "ko", "2022-06-29", 20.0),
+    Movie(19995, "Avatar", "阿凡达", "Avatar", "en", "2009-12-15", 150.0),
+    Movie(38757, "Tangled", "魔发奇缘", "Tangled", "en", "2010-11-24", 70.0),
+    Movie(
+        372058, "Your Name.", "你的名字。", "君の名は。", "ja", "2016-08-26", 60.0, alt=("Kimi no Na wa.",)
+    ),
 )
 
 _ONE_PIECE_COUNTS = (61, 16, 14, 39, 13, 52, 33, 35, 73, 45, 26, 14, 101, 58, 62, 49, 118, 33, 98, 15, 200)
@@ -443,7 +451,8 @@ SHOWS: tuple[Show, ...] = (
         "en",
         "2005-03-26",
         100.0,
-        _weekly(*((n, 13 if n != 10 else 12, f"{2004 + n}-04-01") for n in range(1, 14))),
+        (Season(0, 3, "2005-12-25", names={1: "The Christmas Invasion", 2: "The Runaway Bride"}),)
+        + _weekly(*((n, 13 if n != 10 else 12, f"{2004 + n}-04-01") for n in range(1, 14))),
     ),
     Show(
         1434,
@@ -476,6 +485,61 @@ SHOWS: tuple[Show, ...] = (
         "2020-09-14",
         8.0,
         _weekly((1, 6, "2020-09-14")),
+    ),
+    # For the unseen-names corpus: Korean dramas, anime by arc and final season, a daily show.
+    Show(
+        96648,
+        "Sweet Home",
+        "甜蜜家园",
+        "스위트홈",
+        "ko",
+        "2020-12-18",
+        40.0,
+        _weekly((1, 10, "2020-12-18"), (2, 8, "2023-12-01"), (3, 8, "2024-07-19")),
+    ),
+    Show(
+        213026,
+        "Moving",
+        "异能",
+        "무빙",
+        "ko",
+        "2023-08-09",
+        35.0,
+        _weekly((1, 20, "2023-08-09")),
+    ),
+    Show(
+        85937,
+        "Demon Slayer: Kimetsu no Yaiba",
+        "鬼灭之刃",
+        "鬼滅の刃",
+        "ja",
+        "2019-04-06",
+        120.0,
+        _weekly((1, 26, "2019-04-06"), (2, 18, "2021-10-10"), (3, 11, "2023-04-09"), (4, 8, "2024-05-12")),
+        alt=("Kimetsu no Yaiba",),
+    ),
+    Show(
+        1429,
+        "Attack on Titan",
+        "进击的巨人",
+        "進撃の巨人",
+        "ja",
+        "2013-04-07",
+        150.0,
+        (Season(0, 8, "2013-07-07", names={1: "Ilse's Notebook"}),)
+        + _weekly((1, 25, "2013-04-07"), (2, 12, "2017-04-01"), (3, 22, "2018-07-23"), (4, 30, "2020-12-07")),
+        alt=("Shingeki no Kyojin",),
+    ),
+    Show(
+        61818,
+        "Late Night with Seth Meyers",
+        "塞斯·梅耶斯深夜秀",
+        "Late Night with Seth Meyers",
+        "en",
+        "2014-02-24",
+        20.0,
+        tuple(Season(n, 150, f"{2013 + n}-01-06", cadence="daily") for n in range(2, 12))
+        + (Season(1, 100, "2014-02-24", cadence="daily"),),
     ),
 )
 
