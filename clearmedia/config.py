@@ -1,84 +1,137 @@
-"""Settings: one frozen object built from environment > env file > defaults, validated up front.
+"""Settings: every setting declared once (`DECLARED`: name, default, parser/validation, help), read
+from environment > env file > defaults into one frozen `Settings`.
 
 Every problem raises `ConfigError` with one line that names the setting, what was given and
-what is allowed; `cli` turns it into exit status 2.
+what is allowed; `cli` turns it into exit status 2. `DEFAULTS`, the parsing, `clearmedia --help`
+and the tests of `.env.example` and the READMEs all come from `DECLARED`.
 """
 
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from dotenv import dotenv_values
-
+from clearmedia import envfile
+from clearmedia.config_values import (
+    DEFAULT_TMDB_API_URL,
+    NOTIFY_EVENT_NAMES,
+    _boolean,
+    _choice,
+    _Context,
+    _data_dir,
+    _events,
+    _file,
+    _host,
+    _language,
+    _model,
+    _number,
+    _path_map,
+    _sources,
+    _target,
+    _template,
+    _text,
+    _tmdb_url,
+    _url,
+    _url_list,
+    _whole,
+)
 from clearmedia.errors import ConfigError
 
-DEFAULT_TMDB_API_URL = "https://api.themoviedb.org/3"
 PARSERS = ("auto", "llm", "guessit")
 NAMINGS = ("jellyfin", "plex", "emby")
 LOG_FORMATS = ("auto", "text", "json", "journal")
 LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL")
 WATCH_MODES = ("inotify", "poll")
-TRUE_WORDS = ("1", "true", "yes", "on")
-FALSE_WORDS = ("0", "false", "no", "off", "")
+#: The settings that decide where a link goes: `relink` moves links when one of them changed.
+LAYOUT_SETTINGS = ("NAMING", "MOVIE_TEMPLATE", "EPISODE_TEMPLATE", "TMDB_LANGUAGE", "CATEGORY_FILE")
+
+
+# ---------------------------------------------------------------------------- the declaration
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its name, default (None: none), parser (type and validation) and help."""
+
+    name: str
+    default: str | None
+    parse: Callable[[str, _Context], Any]
+    help: str
+    #: what the README's default column shows when there is no default value
+    shown: str = "—"
+    secret: bool = False
+
+    @property
+    def attr(self) -> str:
+        """The `Settings` field this setting fills."""
+        return "source_dirs" if self.name == "SOURCE_DIR" else self.name.lower()
+
+    @property
+    def shown_default(self) -> str:
+        return f"`{self.default}`" if self.default is not None else self.shown
+
+
+S = Setting
+DECLARED: tuple[Setting, ...] = (
+    S("SOURCE_DIR", None, _sources, "download folder(s) to watch; several separated by `:`", "required"),
+    S("TARGET_DIR", None, _target, "library root; links are created below it, never elsewhere", "required"),
+    S("DATA_DIR", "./data", _data_dir, "SQLite database and HTTP cache (relative: to the env file's folder)"),
+    S("TMDB_API_KEY", None, _text, "TMDB v3 API key (`api_key` query parameter)", secret=True),
+    S("TMDB_READ_TOKEN", None, _text, "TMDB v4 read access token; one of the two is required", secret=True),
+    S("TMDB_API_URL", DEFAULT_TMDB_API_URL, _tmdb_url, "TMDB base URL, for mirrors and proxies"),
+    S("TMDB_LANGUAGE", "zh-CN", _language, "language of the titles used in library names"),
+    S("TMDB_RATE_LIMIT", "40", _whole(1, 1000), "at most this many TMDB requests per second"),
+    S("OPENAI_API_KEY", None, _text, "key for the OpenAI-compatible LLM endpoint", secret=True),
+    S("OPENAI_BASE_URL", None, _url, "any OpenAI-compatible endpoint", "OpenAI's"),
+    S("LLM_MODEL", "gpt-4o-mini", _model, "model name sent to that endpoint"),
+    S("PARSER", "auto", _choice(PARSERS), "llm, guessit (offline) or auto (llm when OPENAI_API_KEY is set)"),
+    S("WORKERS", "4", _whole(1, 64), "worker threads"),
+    S("SCAN_INTERVAL", "300", _whole(1), "seconds between full rescans in `run`"),
+    S("WATCH_MODE", "inotify", _choice(WATCH_MODES), "inotify, or poll for NFS/SMB and Docker Desktop"),
+    S("SETTLE_SECONDS", "60", _number(0), "a file is settled when unchanged for this long"),
+    S("MIN_FILE_SIZE_MB", "10", _number(0), "smaller video files are ignored"),
+    S("MAX_ATTEMPTS", "5", _whole(1, 100), "transient failures retried before FAILED"),
+    S("RETRY_DELAY", "30", _whole(0, 3600), "seconds before a requeued file is tried again (doubling)"),
+    S("NAMING", "jellyfin", _choice(NAMINGS), "jellyfin, plex or emby layout preset"),
+    S("MOVIE_TEMPLATE", None, _template, "custom movie layout, relative to TARGET_DIR", "from NAMING"),
+    S("EPISODE_TEMPLATE", None, _template, "custom episode layout, relative to TARGET_DIR", "from NAMING"),
+    S("DRY_RUN", "false", _boolean, "decide and log every link, create none"),
+    S("LOG_LEVEL", "INFO", _choice(LOG_LEVELS, upper=True), "TRACE … CRITICAL"),
+    S("LOG_FORMAT", "auto", _choice(LOG_FORMATS), "text, json, journal or auto"),
+    S("HEALTH_HOST", "127.0.0.1", _host, "address of the health endpoint"),
+    S("HEALTH_PORT", "8089", _whole(0, 65535), "port of the health endpoint; 0 turns it off"),
+    S("LLM_BATCH_SIZE", "20", _whole(1, 100), "at most this many file names in one LLM request"),
+    S("JELLYFIN_URL", None, _url, "refresh this Jellyfin server's library after linking"),
+    S("JELLYFIN_API_KEY", None, _text, "Jellyfin API key", secret=True),
+    S("EMBY_URL", None, _url, "refresh this Emby server's library after linking"),
+    S("EMBY_API_KEY", None, _text, "Emby API key", secret=True),
+    S("PLEX_URL", None, _url, "refresh this Plex server's library after linking"),
+    S("PLEX_TOKEN", None, _text, "Plex token", secret=True),
+    S("MEDIA_SERVER_PATH_MAP", None, _path_map, "local=server[,…]: paths as the media server sees them"),
+    S("REFRESH_DELAY", "10", _number(0), "seconds links are gathered before the servers are told"),
+    S("NOTIFY_URLS", None, _url_list, "Apprise URLs for notices, separated by spaces or commas", secret=True),
+    S("NOTIFY_EVENTS", ",".join(NOTIFY_EVENT_NAMES), _events, "which outcomes are announced"),
+    S("NOTIFY_BATCH_SECONDS", "60", _number(0), "outcomes are gathered this long into one message"),
+    S("CATEGORY_FILE", None, _file, "a MoviePilot-style category.yaml: adds a category folder"),
+)
+del S
 
 #: Every setting of the contract with its default (None: no default).
-DEFAULTS: dict[str, str | None] = {
-    "SOURCE_DIR": None,
-    "TARGET_DIR": None,
-    "DATA_DIR": "./data",
-    "TMDB_API_KEY": None,
-    "TMDB_READ_TOKEN": None,
-    "TMDB_API_URL": DEFAULT_TMDB_API_URL,
-    "TMDB_LANGUAGE": "zh-CN",
-    "TMDB_RATE_LIMIT": "40",
-    "OPENAI_API_KEY": None,
-    "OPENAI_BASE_URL": None,
-    "LLM_MODEL": "gpt-4o-mini",
-    "PARSER": "auto",
-    "WORKERS": "4",
-    "SCAN_INTERVAL": "300",
-    "WATCH_MODE": "inotify",
-    "SETTLE_SECONDS": "60",
-    "MIN_FILE_SIZE_MB": "10",
-    "MAX_ATTEMPTS": "5",
-    "RETRY_DELAY": "30",
-    "NAMING": "jellyfin",
-    "MOVIE_TEMPLATE": None,
-    "EPISODE_TEMPLATE": None,
-    "DRY_RUN": "false",
-    "LOG_LEVEL": "INFO",
-    "LOG_FORMAT": "auto",
-    "HEALTH_HOST": "127.0.0.1",
-    "HEALTH_PORT": "8089",
-    "LLM_BATCH_SIZE": "20",
-    "JELLYFIN_URL": None,
-    "JELLYFIN_API_KEY": None,
-    "EMBY_URL": None,
-    "EMBY_API_KEY": None,
-    "PLEX_URL": None,
-    "PLEX_TOKEN": None,
-    "MEDIA_SERVER_PATH_MAP": None,
-    "REFRESH_DELAY": "10",
-    "NOTIFY_URLS": None,
-    "NOTIFY_EVENTS": "completed,failed,conflict",
-    "NOTIFY_BATCH_SECONDS": "60",
-    "CATEGORY_FILE": None,
-}
+DEFAULTS: dict[str, str | None] = {s.name: s.default for s in DECLARED}
+SECRET_SETTINGS = tuple(s.name for s in DECLARED if s.secret)
 
-SECRET_SETTINGS = (
-    "TMDB_API_KEY",
-    "TMDB_READ_TOKEN",
-    "OPENAI_API_KEY",
-    "JELLYFIN_API_KEY",
-    "EMBY_API_KEY",
-    "PLEX_TOKEN",
-    "NOTIFY_URLS",
-)
-NOTIFY_EVENT_NAMES = ("completed", "failed", "conflict")
+
+def settings_help() -> str:
+    """The settings as `clearmedia --help` lists them: name, default, meaning."""
+    width = max(len(s.name) for s in DECLARED)
+    lines = ["settings (environment > env file > default):"]
+    for s in DECLARED:
+        default = s.default if s.default is not None else s.shown.replace("—", "-")
+        lines.append(f"  {s.name.ljust(width)}  [{default}]  {s.help.replace('`', '')}")
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -127,6 +180,10 @@ class Settings:
     notify_events: tuple[str, ...] = NOTIFY_EVENT_NAMES
     notify_batch_seconds: float = 60.0
     category_file: Path | None = None
+    #: the env file that was read (None: none was found or given)
+    env_file: Path | None = None
+    #: one line per key of the env file that is no setting (logged by `cli`)
+    env_warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def effective_parser(self) -> str:
@@ -156,21 +213,30 @@ class Settings:
         ]
         return [v for v in values if v]
 
+    def layout(self) -> dict[str, str]:
+        """The settings that decide library paths, as strings (stored with the links made)."""
+        values = {
+            "NAMING": self.naming,
+            "MOVIE_TEMPLATE": self.movie_template or "",
+            "EPISODE_TEMPLATE": self.episode_template or "",
+            "TMDB_LANGUAGE": self.tmdb_language,
+            "CATEGORY_FILE": str(self.category_file or ""),
+        }
+        return {name: values[name] for name in LAYOUT_SETTINGS}
 
-def read_raw(env_file: Path | None, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+
+def read_raw(
+    env_file: Path | None, environ: Mapping[str, str] | None = None
+) -> tuple[dict[str, str], Path | None, list[str]]:
     """Merge defaults < env file < environment into plain strings.
 
-    `env_file=None` means `./.env` if it exists; an explicitly named file must exist.
+    Return (raw values, the env file read or None, warnings about unknown keys). `env_file=None`
+    means the first file of `envfile.SEARCH_PATH` that exists; a named file must exist.
     """
     environ = os.environ if environ is None else environ
-    file_values: dict[str, str | None] = {}
-    if env_file is None:
-        if Path(".env").is_file():
-            file_values = dotenv_values(".env")
-    else:
-        if not Path(env_file).is_file():
-            raise ConfigError(f"--env-file {env_file} does not exist or is not a file")
-        file_values = dotenv_values(env_file)
+    path = envfile.find_env_file(env_file, environ)
+    file_values = envfile.read_env_file(path)
+    warnings = envfile.unknown_keys(file_values, DEFAULTS, path) if path else []
     raw: dict[str, str] = {}
     for name, default in DEFAULTS.items():
         for source in (environ, file_values):
@@ -181,207 +247,54 @@ def read_raw(env_file: Path | None, environ: Mapping[str, str] | None = None) ->
         else:
             if default is not None:
                 raw[name] = default
-    return raw
+    return raw, path, warnings
 
 
-def _show(value: str) -> str:
-    return '"' + value.replace('"', '\\"') + '"'
-
-
-def _whole(name: str, raw: dict[str, str], low: int, high: int | None = None) -> int:
-    value = raw[name]
-    allowed = f"a whole number of at least {low}" + (f" and at most {high}" if high else "")
-    try:
-        number = int(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be {allowed} (got {_show(value)})") from None
-    if number < low or (high is not None and number > high):
-        raise ConfigError(f"{name} must be {allowed} (got {_show(value)})")
-    return number
-
-
-def _number(name: str, raw: dict[str, str], low: float) -> float:
-    value = raw[name]
-    try:
-        number = float(value)
-    except ValueError:
-        number = float("nan")
-    if not number >= low or number == float("inf"):
-        raise ConfigError(f"{name} must be a number of at least {low:g} (got {_show(value)})")
-    return number
-
-
-def _choice(name: str, raw: dict[str, str], allowed: tuple[str, ...], upper=False) -> str:
-    value = raw[name].upper() if upper else raw[name].lower()
-    if value not in allowed:
-        raise ConfigError(f"{name} must be one of {', '.join(allowed)} (got {_show(raw[name])})")
-    return value
-
-
-def _boolean(name: str, raw: dict[str, str]) -> bool:
-    value = raw[name].lower()
-    if value in TRUE_WORDS:
-        return True
-    if value in FALSE_WORDS:
-        return False
-    raise ConfigError(f"{name} must be true or false (got {_show(raw[name])})")
-
-
-def _url(name: str, raw: dict[str, str]) -> str | None:
-    value = raw.get(name)
-    if not value:
-        return None
-    if not value.startswith(("http://", "https://")) or len(value) < 10:
-        raise ConfigError(f"{name} must be an http:// or https:// address (got {_show(value)})")
-    return value.rstrip("/")
-
-
-def _folder(name: str, value: str, must_exist: bool = True) -> Path:
-    """The folder as an absolute real path. Commands that do not use it (`status`, `list`,
-    `retry`) pass `must_exist=False`, so they work while a download disk is unmounted."""
-    path = Path(os.path.abspath(os.path.expanduser(value)))
-    if not must_exist and not path.is_dir():
-        return path
-    if not path.exists():
-        raise ConfigError(f"{name} folder does not exist: {value} (create it or fix the setting)")
-    if not path.is_dir():
-        raise ConfigError(f"{name} must be a folder, but {value} is not a folder")
-    return Path(os.path.realpath(path))
-
-
-def _template(name: str, raw: dict[str, str]) -> str | None:
-    value = raw.get(name)
-    if not value:
-        return None
-    # Imported late: naming imports config for Settings.
-    from clearmedia.library.naming import validate_template
-
-    problem = validate_template(value, kind="movie" if name == "MOVIE_TEMPLATE" else "episode")
-    if problem:
-        raise ConfigError(f"{name} is not a usable template: {problem} (got {_show(value)})")
-    return value
-
-
-def _path_map(raw: dict[str, str]) -> tuple[tuple[str, str], ...]:
-    value = raw.get("MEDIA_SERVER_PATH_MAP")
-    if not value:
-        return ()
-    pairs = []
-    for part in (p.strip() for p in value.split(",")):
-        local, sep, server = part.partition("=")
-        if not part or not sep or not local.strip().startswith("/") or not server.strip():
-            raise ConfigError(
-                "MEDIA_SERVER_PATH_MAP must be local=server pairs separated by commas, "
-                f"e.g. /data/media=/media (got {_show(value)})"
-            )
-        pairs.append((local.strip().rstrip("/") or "/", server.strip().rstrip("/") or "/"))
-    return tuple(sorted(pairs, key=lambda pair: len(pair[0]), reverse=True))
-
-
-def _events(raw: dict[str, str]) -> tuple[str, ...]:
-    value = raw.get("NOTIFY_EVENTS", "")
-    events = tuple(dict.fromkeys(e.strip().lower() for e in value.split(",") if e.strip()))
-    unknown = [e for e in events if e not in NOTIFY_EVENT_NAMES]
-    if unknown:
-        raise ConfigError(
-            f"NOTIFY_EVENTS must list some of {', '.join(NOTIFY_EVENT_NAMES)} (got {_show(value)})"
-        )
-    return events
-
-
-def _category_file(raw: dict[str, str]) -> Path | None:
-    value = raw.get("CATEGORY_FILE")
-    if not value:
-        return None
-    path = Path(os.path.abspath(os.path.expanduser(value)))
-    if not path.is_file():
-        raise ConfigError(f"CATEGORY_FILE {value} does not exist or is not a file")
-    return path
-
-
-def build_settings(raw: dict[str, str], *, require_library: bool) -> Settings:
-    """Validate `raw` strings into `Settings`; raise `ConfigError` on the first problem.
-
-    With `require_library`, SOURCE_DIR, TARGET_DIR and a TMDB credential must be present
-    (the commands `run`, `scan`, `identify`, `check`); otherwise only their form is checked.
-    """
-    sources: tuple[Path, ...] = ()
-    if raw.get("SOURCE_DIR"):
-        parts = [p for p in raw["SOURCE_DIR"].split(":") if p.strip()]
-        sources = tuple(dict.fromkeys(_folder("SOURCE_DIR", p.strip(), require_library) for p in parts))
-    elif require_library:
-        raise ConfigError(
-            "SOURCE_DIR is required: set it to your download folder(s), several separated by ':'"
-        )
-    target = _folder("TARGET_DIR", raw["TARGET_DIR"], require_library) if raw.get("TARGET_DIR") else None
-    if target is None and require_library:
-        raise ConfigError("TARGET_DIR is required: set it to your library folder")
-    for source in sources:
+def _cross_checks(values: dict[str, Any], ctx: _Context) -> None:
+    """The checks that look at more than one setting."""
+    target = values["target_dir"]
+    for source in values["source_dirs"]:
         if target is not None and (target == source or source.is_relative_to(target)):
             raise ConfigError(
                 f"SOURCE_DIR {source} must not be TARGET_DIR or inside it (got TARGET_DIR {target})"
             )
-    if require_library and not (raw.get("TMDB_API_KEY") or raw.get("TMDB_READ_TOKEN")):
+    if not ctx.require_library:
+        return
+    if not (values["tmdb_api_key"] or values["tmdb_read_token"]):
         raise ConfigError(
             "TMDB_API_KEY or TMDB_READ_TOKEN is required: create a free key at "
-            "https://www.themoviedb.org/settings/api"
+            f"https://www.themoviedb.org/settings/api ({ctx.source})"
         )
-    data_dir = Path(os.path.abspath(os.path.expanduser(raw["DATA_DIR"] or "./data")))
-    if data_dir.exists() and not data_dir.is_dir():
-        raise ConfigError(f"DATA_DIR must be a folder, but {raw['DATA_DIR']} is not a folder")
-    api_url = _url("TMDB_API_URL", raw) or DEFAULT_TMDB_API_URL
-    language = raw["TMDB_LANGUAGE"]
-    if not language or len(language) > 12 or not all(c.isalnum() or c == "-" for c in language):
-        raise ConfigError(
-            f"TMDB_LANGUAGE must be a language code like zh-CN or en-US (got {_show(language)})"
-        )
-    if not raw.get("LLM_MODEL"):
-        raise ConfigError('LLM_MODEL must name a model (got "")')
-    parser = _choice("PARSER", raw, PARSERS)
-    if parser == "llm" and not raw.get("OPENAI_API_KEY") and require_library:
+    if values["parser"] == "llm" and not values["openai_api_key"]:
         raise ConfigError("PARSER=llm needs OPENAI_API_KEY (or set PARSER=guessit to work offline)")
-    return Settings(
-        source_dirs=sources,
-        target_dir=target,
-        data_dir=data_dir,
-        tmdb_api_key=raw.get("TMDB_API_KEY") or None,
-        tmdb_read_token=raw.get("TMDB_READ_TOKEN") or None,
-        tmdb_api_url=api_url,
-        tmdb_language=language,
-        tmdb_rate_limit=_whole("TMDB_RATE_LIMIT", raw, 1, 1000),
-        openai_api_key=raw.get("OPENAI_API_KEY") or None,
-        openai_base_url=_url("OPENAI_BASE_URL", raw),
-        llm_model=raw["LLM_MODEL"],
-        parser=parser,
-        workers=_whole("WORKERS", raw, 1, 64),
-        scan_interval=_whole("SCAN_INTERVAL", raw, 1),
-        watch_mode=_choice("WATCH_MODE", raw, WATCH_MODES),
-        settle_seconds=_number("SETTLE_SECONDS", raw, 0),
-        min_file_size_mb=_number("MIN_FILE_SIZE_MB", raw, 0),
-        max_attempts=_whole("MAX_ATTEMPTS", raw, 1, 100),
-        retry_delay=_whole("RETRY_DELAY", raw, 0, 3600),
-        naming=_choice("NAMING", raw, NAMINGS),
-        movie_template=_template("MOVIE_TEMPLATE", raw),
-        episode_template=_template("EPISODE_TEMPLATE", raw),
-        dry_run=_boolean("DRY_RUN", raw),
-        log_level=_choice("LOG_LEVEL", raw, LOG_LEVELS, upper=True),
-        log_format=_choice("LOG_FORMAT", raw, LOG_FORMATS),
-        health_host=raw["HEALTH_HOST"] or "127.0.0.1",
-        health_port=_whole("HEALTH_PORT", raw, 0, 65535),
-        llm_batch_size=_whole("LLM_BATCH_SIZE", raw, 1, 100),
-        jellyfin_url=_url("JELLYFIN_URL", raw),
-        jellyfin_api_key=raw.get("JELLYFIN_API_KEY") or None,
-        emby_url=_url("EMBY_URL", raw),
-        emby_api_key=raw.get("EMBY_API_KEY") or None,
-        plex_url=_url("PLEX_URL", raw),
-        plex_token=raw.get("PLEX_TOKEN") or None,
-        media_server_path_map=_path_map(raw),
-        refresh_delay=_number("REFRESH_DELAY", raw, 0),
-        notify_urls=tuple(u for u in re.split(r"[\s,]+", raw.get("NOTIFY_URLS") or "") if u),
-        notify_events=_events(raw),
-        notify_batch_seconds=_number("NOTIFY_BATCH_SECONDS", raw, 0),
-        category_file=_category_file(raw),
+
+
+def build_settings(
+    raw: dict[str, str],
+    *,
+    require_library: bool,
+    env_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    warnings: list[str] | tuple[str, ...] = (),
+) -> Settings:
+    """Validate `raw` strings into `Settings`; raise `ConfigError` on the first problem.
+
+    With `require_library`, SOURCE_DIR, TARGET_DIR and a TMDB credential must be present
+    (the commands `run`, `scan`, `identify`, `check`); otherwise only their form is checked.
+    A relative DATA_DIR is taken relative to the env file's folder (else the working folder).
+    """
+    environ = os.environ if environ is None else environ
+    ctx = _Context(
+        raw=raw,
+        require_library=require_library,
+        base_dir=env_file.parent if env_file else Path.cwd(),
+        source=envfile.describe_source(env_file, environ),
     )
+    values: dict[str, Any] = {}
+    for setting in DECLARED:
+        values[setting.attr] = setting.parse(setting.name, ctx)
+    _cross_checks(values, ctx)
+    return Settings(**values, env_file=env_file, env_warnings=tuple(warnings))
 
 
 def load_settings(
@@ -391,4 +304,7 @@ def load_settings(
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
     """Given an optional env file, return validated `Settings`; raise `ConfigError` if any is bad."""
-    return build_settings(read_raw(env_file, environ), require_library=require_library)
+    raw, path, warnings = read_raw(env_file, environ)
+    return build_settings(
+        raw, require_library=require_library, env_file=path, environ=environ, warnings=warnings
+    )

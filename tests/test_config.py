@@ -69,7 +69,8 @@ def test_status_needs_only_data_dir(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path / "state"), "PYTHONPATH": ""}
     result = run_cli("status", "--json", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "state" / "clearmedia.db").exists()
+    assert f"no database at {tmp_path / 'state' / 'clearmedia.db'}" in result.stderr
+    assert not (tmp_path / "state").exists(), "status never creates a database"
 
 
 def test_status_still_rejects_a_malformed_setting(env, tmp_path):

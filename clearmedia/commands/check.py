@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from clearmedia.config import Settings
+import argparse
+
+from clearmedia.config import Settings, settings_help
+from clearmedia.envfile import describe_source
 from clearmedia.errors import ClearMediaError
 from clearmedia.store.db import open_database
 
 
 def register(commands, common) -> None:
     check = commands.add_parser(
-        "check", parents=[common], help="validate settings, TMDB, the LLM and hard links"
+        "check",
+        parents=[common],
+        help="validate settings, TMDB, the LLM and hard links",
+        epilog=settings_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check.set_defaults(handler=cmd_check, needs_library=True)
 
@@ -17,10 +24,12 @@ def register(commands, common) -> None:
 def cmd_check(args, settings: Settings) -> int:
     from clearmedia.identify import Identifier
     from clearmedia.identify.parser import make_parser
+    from clearmedia.library.layout import layout_warning
     from clearmedia.library.linker import can_hardlink
 
     open_database(settings.data_dir)
     ok = True
+    print(f"      {describe_source(settings.env_file, {})}")
 
     def report(good: bool, text: str) -> None:
         nonlocal ok
@@ -53,4 +62,11 @@ def cmd_check(args, settings: Settings) -> int:
             problem is None,
             f"hard links from {source} to {settings.target_dir}" + (f": {problem}" if problem else " work"),
         )
+    warning = layout_warning(settings, remember=False)
+    if warning:
+        print(f"warn  {warning}")
+    from clearmedia.announce.checks import check as check_announce
+
+    for good, text in check_announce(settings):  # media servers and NOTIFY_URLS
+        report(good, text)
     return 0 if ok else 1

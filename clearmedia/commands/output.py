@@ -5,15 +5,29 @@ from __future__ import annotations
 import json
 import sys
 
+from wcwidth import wcswidth
+
 from clearmedia.discover.rules import shown
 
 
+def width(text: str) -> int:
+    """Columns `text` takes on a terminal: Chinese and Japanese characters take two."""
+    columns = wcswidth(text)
+    return columns if columns >= 0 else len(text)  # a control character: count it as one
+
+
+def pad(text: str, columns: int) -> str:
+    """`text` with spaces after it up to `columns` display columns."""
+    return text + " " * max(0, columns - width(text))
+
+
 def table(rows: list[list[str]], headers: list[str]) -> str:
-    """Aligned columns for people; the last column is never padded."""
-    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+    """Aligned columns for people (by display width); the last column is never padded."""
+    rows = [[str(c) for c in row] for row in rows]
+    widths = [max(width(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
     lines = []
     for row in [headers, *rows]:
-        cells = [str(c).ljust(w) for c, w in zip(row[:-1], widths, strict=False)] + [str(row[-1])]
+        cells = [pad(c, w) for c, w in zip(row[:-1], widths, strict=False)] + [row[-1]]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
 

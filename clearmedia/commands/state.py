@@ -1,11 +1,17 @@
-"""`status`, `list` and `retry`: look at the queue and put files back into it."""
+"""`status`, `list` and `retry`: look at the queue and put files back into it.
+
+They never create a database: without one at DATA_DIR they say so, naming the path, so a
+command run with the wrong settings (another folder, no env file) cannot pass for "nothing yet".
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from clearmedia.commands.output import print_json, printable, table
 from clearmedia.config import Settings
+from clearmedia.envfile import describe_source
 from clearmedia.store.db import open_database
 from clearmedia.store.models import Status
 
@@ -33,6 +39,9 @@ def register(commands, common) -> None:
     status.set_defaults(handler=cmd_status)
     listing = commands.add_parser("list", parents=[common], help="one row per known file")
     listing.add_argument("--status", type=_status_value)
+    listing.add_argument(
+        "--match-source", choices=("llm", "guessit", "path", "manual"), help="how the work was chosen"
+    )
     listing.add_argument("--limit", type=positive)
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=cmd_list)
@@ -44,21 +53,40 @@ def register(commands, common) -> None:
     retry.set_defaults(handler=cmd_retry)
 
 
+def no_database(settings: Settings) -> str | None:
+    """The sentence to print when DATA_DIR holds no database yet, else None."""
+    if settings.db_path.is_file():
+        return None
+    return (
+        f"no database at {settings.db_path} yet: nothing was scanned with these settings "
+        f"({describe_source(settings.env_file, {})}; DATA_DIR sets the folder)"
+    )
+
+
 def cmd_status(args, settings: Settings) -> int:
-    from clearmedia.store import queue
+    from clearmedia.store import queue, usage
     from clearmedia.store.models import Meta
 
-    open_database(settings.data_dir)
-    counts = queue.counts()
-    last_scan = Meta.get_value("last_scan")
+    missing = no_database(settings)
+    if missing:
+        counts, last_scan = {status.value: 0 for status in Status}, None
+    else:
+        open_database(settings.data_dir)
+        counts, last_scan = queue.counts(), Meta.get_value("last_scan")
+    llm = dict.fromkeys(usage.KEYS.values(), 0) if missing else usage.totals()
     if args.json:
-        print_json({"counts": counts, "last_scan": last_scan})
+        if missing:
+            print(missing, file=sys.stderr)
+        print_json({"counts": counts, "last_scan": last_scan, "llm": llm})
         return 0
-    rows = [[status, str(n)] for status, n in counts.items()]
-    print(table(rows, ["STATUS", "FILES"]))
+    print(describe_source(settings.env_file, {}))
+    print(missing or f"database: {settings.db_path}")
+    print(table([[status, str(n)] for status, n in counts.items()], ["STATUS", "FILES"]))
     print(f"last scan: {last_scan or 'never'}")
-    due = queue.next_due_in()
-    if counts[Status.PENDING]:
+    if llm["requests"]:
+        print(f"LLM usage: {usage.describe(llm)}")
+    if not missing and counts[Status.PENDING]:
+        due = queue.next_due_in()
         when = "now" if not due else f"in {int(due)} s"
         print(f"files waiting: {counts[Status.PENDING]} (next due {when})")
     return 0
@@ -67,10 +95,18 @@ def cmd_status(args, settings: Settings) -> int:
 def cmd_list(args, settings: Settings) -> int:
     from clearmedia.store.models import MediaFile
 
+    missing = no_database(settings)
+    if missing:
+        print(missing, file=sys.stderr if args.json else sys.stdout)
+        if args.json:
+            print_json([])
+        return 0
     open_database(settings.data_dir)
     query = MediaFile.select().order_by(MediaFile.id)
     if args.status:
         query = query.where(MediaFile.status == args.status)
+    if args.match_source:
+        query = query.where(MediaFile.match_source == args.match_source)
     if args.limit:
         query = query.limit(args.limit)
     rows = [file.to_dict() for file in query]
@@ -85,12 +121,43 @@ def cmd_list(args, settings: Settings) -> int:
     return 0
 
 
+def _unknown_ids(ids: list[int]) -> list[int]:
+    from clearmedia.store.models import MediaFile
+
+    known = {row.id for row in MediaFile.select(MediaFile.id).where(MediaFile.id.in_(ids))}
+    return [i for i in ids if i not in known]
+
+
 def cmd_retry(args, settings: Settings) -> int:
     from clearmedia.store import queue
 
+    missing = no_database(settings)
+    if missing:
+        print(missing)
+        if args.ids:
+            print(f"error: no file with id {', '.join(map(str, args.ids))}", file=sys.stderr)
+            return 1
+        return 0
     open_database(settings.data_dir)
-    statuses = args.status or [Status.FAILED]
-    changed = queue.retry(ids=args.ids, statuses=statuses)
-    what = f"file(s) {', '.join(map(str, args.ids))}" if args.ids else "/".join(statuses) + " files"
-    print(f"{changed} of the {what} set back to PENDING; they are processed by the next scan or by run")
+    unknown = _unknown_ids(args.ids) if args.ids else []
+    known = [i for i in args.ids if i not in unknown]
+    if args.ids and known:
+        changed = queue.retry(ids=known)
+        print(
+            f"{changed} of the file(s) {', '.join(map(str, known))} set back to PENDING "
+            "(a file being processed is left alone); they are processed by the next scan or by run"
+        )
+    elif not args.ids:
+        statuses = args.status or [Status.FAILED]
+        changed = queue.retry(statuses=statuses)
+        print(
+            f"{changed} {'/'.join(statuses)} file(s) set back to PENDING; "
+            "they are processed by the next scan or by run"
+        )
+    if unknown:
+        print(
+            f"error: no file with id {', '.join(map(str, unknown))} (see clearmedia list)",
+            file=sys.stderr,
+        )
+        return 1
     return 0

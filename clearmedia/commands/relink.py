@@ -1,0 +1,132 @@
+"""`relink`: after NAMING, a template, TMDB_LANGUAGE or CATEGORY_FILE changed, move every link
+ClearMedia made (and its subtitles) to the path today's settings give.
+
+The title is TMDB's in today's TMDB_LANGUAGE (one details request per work, by its stored
+tmdb_id); the year, season and episodes are the row's. Exit 0 when every link follows today's
+settings, 1 when some could not be moved (a conflict, or a link that is no longer the same file).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from loguru import logger
+
+from clearmedia.commands.output import printable
+from clearmedia.config import Settings
+from clearmedia.errors import ClearMediaError
+from clearmedia.store.db import open_database
+
+
+def register(commands, common) -> None:
+    relink = commands.add_parser(
+        "relink",
+        parents=[common],
+        help="move existing links to the layout today's settings give (after NAMING, "
+        "a template, TMDB_LANGUAGE or CATEGORY_FILE changed)",
+    )
+    relink.add_argument("--dry-run", action="store_true", help="print what would move, move nothing")
+    relink.set_defaults(handler=cmd_relink, needs_library=True)
+
+
+def new_target(row, settings: Settings, client) -> Path:
+    """The library path today's settings give the row's work (title re-read in TMDB_LANGUAGE)."""
+    from clearmedia.identify.types import Match
+    from clearmedia.library.categories import category_for
+    from clearmedia.library.naming import library_path
+
+    details = client.details(row.media_type, row.tmdb_id)
+    if details is None:
+        raise ClearMediaError(f"TMDB no longer knows {row.media_type}/{row.tmdb_id}")
+    key = "title" if row.media_type == "movie" else "name"
+    title = details.get(key) or details.get(f"original_{key}") or row.title
+    episodes = tuple(json.loads(row.episodes)) if row.episodes else ()
+    match = Match(row.tmdb_id, row.media_type, title, row.year, 1.0, row.season, episodes)
+    category = category_for(settings, client, match)
+    return library_path(settings, match, Path(row.path).suffix, category)
+
+
+def _move_subtitles(row, old: Path, new: Path, dry: bool) -> list[str]:
+    """Move the row's subtitle links beside the new video; return the problems."""
+    from clearmedia.library.relink import MOVED, identity, move_link, subtitle_path
+    from clearmedia.store.models import Subtitle
+
+    problems = []
+    for sub in Subtitle.select().where((Subtitle.video == row.id) & Subtitle.target.is_null(False)):
+        target = subtitle_path(old, Path(sub.target), new)
+        if Path(sub.target) == target:
+            continue
+        if dry:
+            print(f"would move: {printable(sub.target)} -> {printable(str(target))}")
+            continue
+        moved = move_link(Path(sub.target), target, identity(sub.path), Path(sub.path))
+        if moved.status == MOVED:
+            Subtitle.update(target=str(target)).where(Subtitle.id == sub.id).execute()
+        else:
+            problems.append(moved.reason)
+    return problems
+
+
+def relink_row(row, settings: Settings, client, dry: bool) -> str | None:
+    """Move one video link and its subtitles; return the problem, or None when it follows today."""
+    from clearmedia.library.relink import MOVED, move_link
+    from clearmedia.library.unlinker import prune_empty
+    from clearmedia.store.models import MediaFile
+
+    old = Path(row.target)
+    new = new_target(row, settings, client)
+    if new == old:
+        return None
+    if dry:
+        if os.path.lexists(new):
+            return f"{new} exists already: {printable(row.path)} could not move there"
+        print(f"would move: {printable(str(old))} -> {printable(str(new))}")
+        _move_subtitles(row, old, new, dry=True)
+        return None
+    moved = move_link(old, new, (row.device % (1 << 64), row.inode), Path(row.path))
+    if moved.status != MOVED:
+        return moved.reason
+    MediaFile.update(target=str(new)).where(MediaFile.id == row.id).execute()
+    problems = _move_subtitles(row, old, new, dry=False)
+    prune_empty(old.parent, settings.target_dir)
+    logger.info("relinked {} -> {}", old, new)
+    print(f"moved: {printable(str(old))} -> {printable(str(new))}")
+    return "; ".join(problems) or None
+
+
+def cmd_relink(args, settings: Settings) -> int:
+    from clearmedia.identify.tmdb import TMDBClient
+    from clearmedia.library.layout import remember_layout
+    from clearmedia.store.models import MediaFile, Status
+
+    dry = args.dry_run or settings.dry_run
+    open_database(settings.data_dir)
+    rows = list(
+        MediaFile.select()
+        .where(
+            (MediaFile.status == Status.COMPLETED)
+            & MediaFile.target.is_null(False)
+            & MediaFile.tmdb_id.is_null(False)
+        )
+        .order_by(MediaFile.id)
+    )
+    client = TMDBClient(settings)
+    problems: list[str] = []
+    try:
+        for row in rows:
+            try:
+                problem = relink_row(row, settings, client, dry)
+            except ClearMediaError as error:
+                problem = f"{printable(row.path)}: {error}"
+            if problem:
+                problems.append(problem)
+                print(f"not moved: {printable(problem)}")
+    finally:
+        client.close()
+    if not problems and not dry:
+        remember_layout(settings)
+    verb = "would follow" if dry else "follow"
+    print(f"relink: {len(rows) - len(problems)} of {len(rows)} linked files {verb} today's layout")
+    return 1 if problems else 0
