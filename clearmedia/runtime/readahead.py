@@ -1,0 +1,105 @@
+"""Claim due files in batches and read their names with one LLM request per batch.
+
+`ReadAhead` is the `claim` of a `WorkerPool`: called by any worker, it hands out one claimed file.
+When it has none left it claims up to LLM_BATCH_SIZE due files in one transaction (one source
+folder first, so a season pack is one request), asks the LLM about the names that need it in one
+request, and keeps the rest for the next calls — from any worker, so a batch is processed by all
+of them in parallel. Each file is then processed exactly as before: its own `parse` gets the
+reading the batch request brought (`identify/llm_batch.py`).
+
+A crash leaves every file of a batch PROCESSING under this process, reclaimed like any claim;
+a clean stop gives the files not yet handed out back (`release_all`). Without the LLM, or with
+LLM_BATCH_SIZE=1, it claims one file at a time as it always did.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import deque
+
+from loguru import logger
+
+from clearmedia.config import Settings
+from clearmedia.identify import readable_name
+from clearmedia.identify.path_ids import tmdb_id_in_path
+from clearmedia.store import queue
+from clearmedia.store.models import MediaFile
+
+
+class ReadAhead:
+    """A callable `claim()` for the worker pool that claims and reads names a batch at a time."""
+
+    def __init__(self, settings: Settings, identifier, claimer: str | None = None) -> None:
+        self.settings = settings
+        self.identifier = identifier
+        self.claimer = claimer or queue.claimer_id()
+        self.size = settings.llm_batch_size if settings.effective_parser == "llm" else 1
+        self._lock = threading.Lock()
+        self._waiting: deque[MediaFile] = deque()
+
+    def __call__(self) -> MediaFile | None:
+        return self.claim()
+
+    def claim(self) -> MediaFile | None:
+        """The next claimed file: one kept from a batch, else the first of a new batch, else None."""
+        with self._lock:
+            if self._waiting:
+                return self._waiting.popleft()
+        if self.size <= 1:
+            return queue.claim(self.claimer)
+        files = queue.claim_batch(self.claimer, self.size)
+        if not files:
+            return None
+        if len(files) > 1:
+            self._read(files)
+            with self._lock:
+                self._waiting.extend(files[1:])
+        return files[0]
+
+    def release_all(self) -> int:
+        """Give every file claimed but not handed out back to PENDING (a stop); return how many."""
+        with self._lock:
+            waiting, self._waiting = list(self._waiting), deque()
+        released = 0
+        for file in waiting:
+            try:
+                released += bool(queue.release(file))
+            except Exception:
+                logger.exception("could not release {}; the next start reclaims it", file.path)
+        return released
+
+    def _read(self, files: list[MediaFile]) -> None:
+        """Ask the LLM about the names of `files` that need it, in one request (best effort: a
+        file whose name was not read here is read alone when it is processed)."""
+        parse_many = getattr(self.identifier.parser, "parse_many", None)
+        if parse_many is None:
+            return
+        names = [readable_name(file.relative_path) for file in files if self._needs_llm(file)]
+        if len(names) < 2:
+            return
+        try:
+            parse_many(names, self.size)
+        except Exception:
+            logger.exception("reading {} names in one LLM request failed; each is read alone", len(names))
+
+    def _needs_llm(self, file: MediaFile) -> bool:
+        """Files the pipeline decides without the LLM stay out of the request: gone, on another
+        file system than TARGET_DIR, a TMDB id in the path, or a work chosen with `fix`."""
+        if tmdb_id_in_path(readable_name(file.relative_path)) is not None:
+            return False
+        try:
+            device = os.stat(file.path).st_dev
+            target = os.stat(self.settings.target_dir).st_dev
+        except OSError:
+            return os.path.exists(file.path)
+        return device == target and not _fixed(file)
+
+
+def _fixed(file: MediaFile) -> bool:
+    try:
+        from clearmedia.store import overrides
+
+        return overrides.lookup(file) is not None
+    except Exception:  # no `fix` table in this database yet
+        return False
