@@ -1,0 +1,154 @@
+"""`add PATH ...`: for download clients' "run on completion" hooks.
+
+Records the files (or every video below the folders) as finished now, without the settle wait,
+and gets them processed at once: by the `clearmedia run` on the same DATA_DIR (woken through
+DATA_DIR, see `clearmedia.runtime.wakeup`), or by `add` itself when no daemon runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+from clearmedia.commands.output import printable
+from clearmedia.config import Settings
+from clearmedia.discover.rules import skipped_folder, video_stem
+from clearmedia.store.db import open_database
+
+
+def register(commands, common) -> None:
+    add = commands.add_parser(
+        "add",
+        parents=[common],
+        help="a finished download (file or folder): record it now and link it at once",
+    )
+    add.add_argument("paths", nargs="+", metavar="PATH")
+    add.set_defaults(handler=cmd_add, needs_library=True)
+
+
+def _root_for(path: str, settings: Settings) -> str | None:
+    """The innermost SOURCE_DIR folder holding `path` (or being it), else None."""
+    best = None
+    for root in (os.path.abspath(r) for r in settings.source_dirs):
+        if (path == root or path.startswith(root.rstrip(os.sep) + os.sep)) and (
+            best is None or len(root) > len(best)
+        ):
+            best = root
+    return best
+
+
+def _has_video(folder: str) -> bool:
+    for _current, folders, files in os.walk(folder):
+        folders[:] = [f for f in folders if not skipped_folder(os.fsencode(f))]
+        if any(video_stem(os.fsencode(name).lower()) and not name.startswith(".") for name in files):
+            return True
+    return False
+
+
+def problem_with(path: str, settings: Settings) -> str | None:
+    """Why `path` cannot be added (outside SOURCE_DIR, missing, no video), or None."""
+    if _root_for(path, settings) is None:
+        folders = ":".join(str(s) for s in settings.source_dirs)
+        return f"{printable(path)} is outside SOURCE_DIR ({printable(folders)}); nothing there is linked"
+    if os.path.isdir(path):
+        return None if _has_video(path) else f"{printable(path)} holds no video file"
+    if not os.path.lexists(path):
+        return f"{printable(path)} does not exist"
+    if not os.path.isfile(path) or not video_stem(os.fsencode(os.path.basename(path)).lower()):
+        return f"{printable(path)} is not a video file"
+    return None
+
+
+def _rows_below(paths: list[str], settings: Settings) -> list:
+    """The recorded rows of these files and of the videos below these folders."""
+    from clearmedia.store.models import MediaFile
+
+    roots = list({_root_for(p, settings) for p in paths})
+    found = {}
+    for row in MediaFile.select().where(MediaFile.source_root.in_(roots)).order_by(MediaFile.id):
+        if any(row.path == p or row.path.startswith(p.rstrip(os.sep) + os.sep) for p in paths):
+            found[row.id] = row
+    return list(found.values())
+
+
+def record(paths: list[str], settings: Settings) -> list:
+    """Record `paths` as settled now; make their PENDING rows due now; return the PENDING rows."""
+    from clearmedia.discover.scanner import Scanner
+    from clearmedia.store.models import MediaFile, Status
+
+    scanner = Scanner(dataclasses.replace(settings, settle_seconds=0))
+    for path in paths:
+        scanner.consider(path)
+    rows = _rows_below(paths, settings)
+    waiting = [r for r in rows if r.status == Status.PENDING]
+    if waiting:
+        MediaFile.update(next_attempt_at=0).where(
+            MediaFile.id.in_([r.id for r in waiting]) & (MediaFile.status == Status.PENDING)
+        ).execute()
+    for row in rows:
+        if row.status != Status.PENDING:
+            detail = f": {printable(row.error)}" if row.error else ""
+            print(f"known: #{row.id} {row.status} {printable(row.path)}{detail}")
+    return waiting
+
+
+def process_here(rows: list, settings: Settings) -> None:
+    """No daemon runs: claim and process the added files in this process."""
+    from clearmedia import pipeline
+    from clearmedia.identify import Identifier
+    from clearmedia.runtime.workers import close_db
+    from clearmedia.store import queue
+    from clearmedia.store.models import Status
+
+    identifier = Identifier(settings)
+
+    def one(row):
+        try:
+            claimed = queue.claim_file(row.id)
+            if claimed is None:
+                return row, None  # taken by another process meanwhile
+            return claimed, pipeline.process(claimed, settings, identifier)
+        finally:
+            close_db()
+
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="worker") as pool:
+            outcomes = list(pool.map(one, rows))
+    finally:
+        identifier.close()
+    for file, status in outcomes:
+        if status == Status.COMPLETED:
+            print(f"linked: #{file.id} {printable(file.target)}")
+        elif status is None:
+            print(f"#{file.id} is being processed by another ClearMedia")
+        else:
+            print(f"{status.lower()}: #{file.id} {printable(file.path)}: {printable(file.error)}")
+
+
+def cmd_add(args, settings: Settings) -> int:
+    import sys
+
+    from clearmedia.runtime import wakeup
+
+    paths = [os.path.abspath(p) for p in args.paths]
+    problems = [p for p in (problem_with(path, settings) for path in paths) if p]
+    if problems:
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        print("nothing was recorded", file=sys.stderr)
+        return 1
+    open_database(settings.data_dir)
+    waiting = record(paths, settings)
+    print(f"recorded: {len(waiting)} file(s) to link")
+    if not waiting:
+        return 0
+    if wakeup.daemon_running(settings.data_dir):
+        wakeup.wake(settings.data_dir)
+        print("the running ClearMedia links them now (see `clearmedia list`)")
+        return 0
+    if settings.dry_run:
+        print("DRY_RUN: nothing is linked; the files stay PENDING")
+        return 0
+    process_here(waiting, settings)
+    return 0

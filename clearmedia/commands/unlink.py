@@ -1,0 +1,119 @@
+"""`unlink ID ...`: take back the library links ClearMedia made for these files; they become IGNORED.
+
+Only a link that is still the very same file (device and inode) is removed, then the folders it
+leaves empty below TARGET_DIR. `retry ID` brings a file back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from loguru import logger
+
+from clearmedia.commands.output import printable
+from clearmedia.config import Settings
+from clearmedia.errors import ConfigError, UsageError
+from clearmedia.store.db import open_database
+
+UNLINKED = "unlinked by user"
+
+
+def register(commands, common) -> None:
+    from clearmedia.commands.state import positive
+
+    unlink = commands.add_parser(
+        "unlink",
+        parents=[common],
+        help="remove the library links made for these files (they become IGNORED until retry)",
+    )
+    unlink.add_argument("ids", nargs="+", type=positive, metavar="ID")
+    unlink.set_defaults(handler=cmd_unlink)
+
+
+def known_files(ids: list[int]) -> list:
+    """The rows of `ids`, in order; UsageError naming the ids that do not exist (nothing changed)."""
+    from clearmedia.store.models import MediaFile
+
+    ids = list(dict.fromkeys(ids))
+    rows = {f.id: f for f in MediaFile.select().where(MediaFile.id.in_(ids))}
+    missing = [str(i) for i in ids if i not in rows]
+    if missing:
+        raise UsageError(f"no file with id {', '.join(missing)} (see `clearmedia list`); nothing was changed")
+    return [rows[i] for i in ids]
+
+
+def take_back(file, settings: Settings) -> tuple[list[str], list[str]]:
+    """Remove the video's and its subtitles' links while they are the same files; prune folders.
+
+    Return (removed, left) library paths. The Subtitle rows forget their targets.
+    """
+    from clearmedia.library.unlinker import Removed, prune_empty, remove_link, remove_link_of
+    from clearmedia.store.models import Subtitle
+
+    removed, left = [], []
+    links = [(s.target, lambda s=s: remove_link_of(s.target, s.path), s) for s in file.subtitles if s.target]
+    if file.target:
+        links.insert(0, (file.target, lambda: remove_link(file.target, file.device, file.inode), None))
+    for target, remove, subtitle in links:
+        outcome = remove()
+        if outcome is Removed.REMOVED:
+            removed.append(target)
+            prune_empty(Path(target).parent, settings.target_dir)
+        elif outcome is Removed.NOT_OURS:
+            left.append(target)
+        if subtitle is not None:
+            Subtitle.update(target=None).where(Subtitle.id == subtitle.id).execute()
+    return removed, left
+
+
+def announce_deleted(settings: Settings, paths: list[str]) -> None:
+    """Tell media servers that these library files are gone ("Deleted"), when the announce stage
+    offers it and a server is configured; a server never fails an unlink."""
+    if not paths:
+        return
+    try:
+        from clearmedia.announce import tell_servers_deleted  # optional stage
+    except ImportError:
+        return
+    try:
+        tell_servers_deleted(settings, [str(Path(p).parent) for p in paths])
+    except Exception as error:
+        logger.warning("could not tell the media servers about removed links: {}", error)
+
+
+def unlink_one(file, settings: Settings) -> bool:
+    """Unlink one known file (claimed here); print what happened; False when a link was left."""
+    from clearmedia.store import queue
+    from clearmedia.store.models import Status
+
+    before = (file.status, file.error)
+    claimed = queue.claim_file(file.id)
+    if claimed is None:
+        print(f"#{file.id} is being processed right now; run unlink again in a moment")
+        return False
+    try:
+        removed, left = take_back(claimed, settings)
+    except OSError as error:
+        queue.finish(claimed, Status(before[0]), error=before[1])
+        print(f"#{file.id}: a link could not be removed ({error.strerror or error}); nothing else changed")
+        return False
+    reason = UNLINKED if not left else f"{UNLINKED}; left {len(left)} link(s) that are other files now"
+    queue.finish(claimed, Status.IGNORED, error=reason, target=None)
+    announce_deleted(settings, removed)
+    for path in removed:
+        print(f"removed: {printable(path)}")
+    for path in left:
+        print(
+            f"left: {printable(path)} (it is no longer a link of #{file.id}'s file; not ClearMedia's to remove)"
+        )
+    print(f"#{file.id} is IGNORED now (`clearmedia retry {file.id}` brings it back)")
+    return not left
+
+
+def cmd_unlink(args, settings: Settings) -> int:
+    if settings.target_dir is None:
+        raise ConfigError("TARGET_DIR is not set: unlink removes links below it only")
+    open_database(settings.data_dir)
+    files = known_files(args.ids)
+    results = [unlink_one(file, settings) for file in files]
+    return 0 if all(results) else 1
