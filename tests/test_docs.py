@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from dotenv import dotenv_values
 
-from clearmedia.config import DEFAULTS, load_settings
+from clearmedia.config import DECLARED, DEFAULTS, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
 CONTRACT = REPO.parent / "shared" / "CONTRACT.md"
@@ -28,6 +28,10 @@ FALLBACK_COMMANDS = {
     "identify": ["--json"],
     "check": [],
     "health": [],
+    "fix": ["--tmdb", "--season", "--episode", "--folder"],
+    "unlink": [],
+    "relink": ["--dry-run"],
+    "add": [],
 }
 
 
@@ -99,13 +103,23 @@ def ci_command() -> str:
     return lines[0]
 
 
-def test_readme_test_command_is_exactly_what_ci_runs():
+def quick_start_commands(text: str) -> list[str]:
+    quick_start = text[: text.index("## Docker")]
+    return re.findall(r"```sh\n(.*?)\n```", quick_start, re.S)
+
+
+def test_readme_quick_start_is_install_settings_preview_run_and_the_ci_test_command():
     for text in (README, README_ZH):
-        quick_start = text[: text.index("## Docker")]
-        commands = re.findall(r"```sh\n(.*?)\n```", quick_start, re.S)
-        assert len(commands) == 2, "the quick start has exactly two commands: install+run, install+test"
-        assert commands[1] == ci_command()
-        assert "clearmedia run" in commands[0] and "\n" not in commands[0]
+        commands = quick_start_commands(text)
+        assert len(commands) == 5, "install, settings, check+preview, run, and the test command"
+        install, settings, preview, run, tests = commands
+        assert install.startswith("python3 -m venv .venv") and "pip install -r requirements.txt ." in install
+        assert "cp .env.example .env" in settings and "${EDITOR:-vi} .env" in settings
+        assert preview == ".venv/bin/clearmedia check && .venv/bin/clearmedia scan --dry-run"
+        assert run == ".venv/bin/clearmedia run"
+        assert tests == ci_command()
+        assert all("\n" not in command for command in commands)
+        assert commands == quick_start_commands(README), "both READMEs give the same commands"
 
 
 def test_readme_links_the_chinese_version_and_back():
@@ -135,10 +149,34 @@ def env_example_with(tmp_path: Path, uncomment=()) -> Path:
     return out
 
 
-def test_env_example_sets_only_the_required_settings():
+#: Set at the top of .env.example: the required ones, then the two to choose before the first run.
+FIRST_SETTINGS = ["SOURCE_DIR", "TARGET_DIR", "TMDB_API_KEY", "OPENAI_API_KEY", "TMDB_LANGUAGE", "NAMING"]
+
+
+def test_env_example_sets_only_the_required_and_the_choose_first_settings():
     values = dotenv_values(ENV_EXAMPLE)
-    assert list(values) == ["SOURCE_DIR", "TARGET_DIR", "TMDB_API_KEY", "OPENAI_API_KEY"]
+    assert list(values) == FIRST_SETTINGS
     assert all(values.values())
+    assert values["TMDB_LANGUAGE"] == DEFAULTS["TMDB_LANGUAGE"] and values["NAMING"] == DEFAULTS["NAMING"]
+    for text in (README, README_ZH):
+        quick_start = text[: text.index("## Docker")]
+        assert "TMDB_LANGUAGE" in quick_start and "NAMING" in quick_start
+
+
+@pytest.mark.parametrize("setting", DECLARED, ids=[s.name for s in DECLARED])
+def test_readme_defaults_are_the_declared_ones(setting):
+    """The README's default column is what config.DECLARED says (the Chinese one for real values)."""
+    row = next(line for line in README.splitlines() if line.startswith(f"| `{setting.name}`"))
+    assert row.split(" | ")[1].strip() == setting.shown_default
+    if setting.default is not None:
+        row = next(line for line in README_ZH.splitlines() if line.startswith(f"| `{setting.name}`"))
+        assert row.split(" | ")[1].strip() == setting.shown_default
+
+
+def test_no_editor_is_assumed():
+    """nano is missing on Synology: the docs open files with ${EDITOR:-vi}."""
+    for text in (README, README_ZH, ENV_EXAMPLE.read_text()):
+        assert "nano" not in text.replace("EDITOR=nano", ""), "use ${EDITOR:-vi}"
 
 
 def test_env_example_is_a_valid_settings_file(tmp_path):
@@ -153,6 +191,7 @@ def test_commented_values_in_env_example_are_the_real_defaults(tmp_path):
     """Uncommenting a default line changes nothing; the example templates are usable templates."""
     text = ENV_EXAMPLE.read_text()
     commented = dict(re.findall(r"^# ([A-Z][A-Z0-9_]*)=(.*)$", text, re.M))
+    commented.update({k: v for k, v in dotenv_values(ENV_EXAMPLE).items() if k in FIRST_SETTINGS[4:]})
     for name, default in DEFAULTS.items():
         if default is not None and name not in ("SOURCE_DIR", "TARGET_DIR", "DATA_DIR"):
             assert commented.get(name) == default, f".env.example shows {name}={commented.get(name)}"
