@@ -157,7 +157,7 @@ def coerce_answer(data: Any, parser: str) -> ParsedName:
         alt_title = None
     year = _integer("year", data.get("year"), FIRST_YEAR, last_year())
     media_type = _media_type(data.get("type", data.get("media_type")))
-    season = _integer("season", data.get("season"), 0, MAX_SEASON)
+    season = _integer("season", data.get("season"), 0, last_year())  # some shows number seasons by year
     episodes = _episodes(
         data.get("episodes") if data.get("episodes") not in (None, []) else data.get("episode")
     )

@@ -6,13 +6,21 @@ source folder, `parse_name` returns the same `ParsedName` shape as the LLM parse
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import PurePosixPath
 
 from guessit import guessit
 
 from clearmedia.errors import IdentifyError
-from clearmedia.identify.answer import FIRST_YEAR, MAX_TITLE_CHARS, AnswerError, coerce_answer, last_year
+from clearmedia.identify.answer import (
+    FIRST_YEAR,
+    MAX_SEASON,
+    MAX_TITLE_CHARS,
+    AnswerError,
+    coerce_answer,
+    last_year,
+)
 from clearmedia.identify.types import ParsedName
 
 #: Top-level folders people use to sort downloads; never a title.
@@ -47,14 +55,88 @@ _ANIME_NUMBER = re.compile(r"(?:\s-\s|\[)\d{1,4}(?:v\d)?(?:\]|\s|\(|$)")
 # A season pack's file named only by its number: "04 - Violet.mkv", "E05.mkv", "第05集.mp4".
 _LEADING_NUMBER = re.compile(r"^(?:E|EP|第)?\s*(\d{1,4})(?:集|话|話)?(?:[\s._-]|$)", re.IGNORECASE)
 _SEPARATORS = "／/｜|-–—:：·・ "
+_FINAL = re.compile(
+    r"(?<![^\W_])(?:the[\s._-]+)?final[\s._-]+season(?![^\W_])|最终季|最終季|完结篇|完結篇|ファイナルシーズン",
+    re.I,
+)
+_ARC = re.compile(
+    r"(?<=[a-z])-hen(?![^\W_])|(?<![^\W_])arc(?![^\W_])|[\u4e00-\u9fff]{2,}篇(?!\d)(?<!总集篇)(?<!總集篇)",
+    re.I,
+)
+_SPECIAL = re.compile(r"(?<![^\W_])(?:SP|OVA|OAD|Specials?)[\s._-]?(\d{1,3})?(?![^\W_])|特别篇|特別篇", re.I)
 
 
 def _is_grouping(folder: str) -> bool:
     return folder.strip().lower() in GROUPING_FOLDERS
 
 
+# Fansub tags: subtitle language (GB is simplified Chinese, not Great Britain), container, codec,
+# source, CRC, size, "new this season" banners. A bracket holding only these is not a title.
+_TAG_WORD = (
+    r"GB|BIG5|CHS|CHT|JPN?|SC|TC|ENG?|简|繁|简体|繁体|简繁|简日|繁日|中日|中文|简中|繁中|双语|雙語|内封|内嵌|內封|內嵌|外挂|字幕"
+    r"|简体中文|繁體中文|简繁内封字幕|简日双语|繁日双语|中日双语|简繁日|MP4|MKV|AVI|AVC|HEVC|x26[45]|H\.?26[45]|AAC|FLAC"
+    r"|OPUS|AC3|DTS|10-?bit|8-?bit|Hi10P?|Ma10p|Main10|WEB-?DL|WEB-?Rip|BD-?Rip|BD|DVD-?Rip|TV-?Rip|HDTV|Baha|CR|B-Global"
+    r"|Bilibili|ABEMA|NF|AMZN|END|Fin|完|v\d|\d{3,4}[pPiI]|\d{3,4}[xX×]\d{3,4}|[0-9A-Fa-f]{8}|\d+(?:\.\d+)?\s?[MG]i?B"
+    r"|Dual[ _-]?Audio|Multiple[ _-]?Subtitles?|Multi[ _-]?Subs?|ASS|SRT|PGS|招募翻译校对|招募翻译|招募|\d{4}年\d{1,2}月番"
+    r"|\d{1,2}月新番|\d{4}年|新番|国漫|國漫|日剧|日劇|韩剧|韓劇|美剧|美劇|港剧|台剧|\d{2}年日剧|\d{2}年\d{1,2}月"
+)
+_TAG_ONLY = re.compile(rf"^(?:(?:{_TAG_WORD})(?:[\s_+&,./-]+|$))+$", re.IGNORECASE)
+_FANSUB_WORD = re.compile(r"GB|BIG5|CHS|CHT|JP|[\u4e00-\u9fff]", re.IGNORECASE)
+_NEW_SEASON_AD = re.compile(r"★?\s*\d{1,2}月新番\s*★?|★")
+_LANG_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:GB|BIG5|CHS|CHT)(?![A-Za-z0-9])")
+_CN_NUMERAL = "零〇一二两三四五六七八九十"
+_CN_SEASON = re.compile(rf"第\s*([0-9]{{1,3}}|[{_CN_NUMERAL}]{{1,3}})\s*[季部]")
+_CN_EPISODE = re.compile(rf"第\s*([0-9]{{1,4}}|[{_CN_NUMERAL}]{{1,4}})\s*[集话話回期]")
+_BRACKET = re.compile(r"\[([^\[\]]*)\]")
+
+
+def _cn_number(text: str) -> int | None:
+    if text.isdigit():
+        return int(text)
+    from clearmedia.identify.verdict import _chinese_number  # one reader of Chinese numerals
+
+    return _chinese_number(text)
+
+
+def _fansub_tags(name: str) -> str:
+    """A fansub or Chinese-site name with its tags out and its 第N季/第N集 as S/E numbers.
+
+    `【字幕组】【Title 第二季】【04】【1080P】【GB_MP4】` -> `[字幕组] [Title S02] [04]`: only the leading
+    【…】 is a banner, the others are brackets like any; GB/BIG5 are subtitle languages, never
+    a country.
+    """
+    first = _BANNER.match(name.strip())
+    rest = name.strip()[first.end() :] if first else name
+    rest = rest.replace("【", "[").replace("】", "]").replace("〖", "[").replace("〗", "]")
+    rest = _BRACKET.sub(lambda m: " " if _is_fansub_tag(m.group(1).strip()) else m.group(0), rest)
+    rest = _NEW_SEASON_AD.sub(" ", rest)
+    rest = _CN_SEASON.sub(lambda m: f" S{_cn_number(m.group(1)) or 0:02d} ", rest)
+    rest = _CN_EPISODE.sub(lambda m: f" E{_cn_number(m.group(1)) or 0:02d} ", rest)
+    if re.search(r"[\[\]]|[\u3040-\u30ff\u4e00-\u9fff]", rest):
+        rest = _LANG_TOKEN.sub(" ", rest)
+    rest = re.sub(r"\[\s*\]", " ", rest)
+    # "[11]", "[07v2]": an episode number in anime style, which guessit reads after " - "
+    rest = re.sub(r"\[\s*(\d{1,4})(?:v\d)?\s*\]", lambda m: _bracket_number(m.group(1)), rest)
+    if first:  # the banner was the group: a bracket that follows it holds the title
+        rest = re.sub(r"^\s*\[([^\[\]]*[^\W\d_][^\[\]]*)\]", r"\1 ", rest)
+    return " ".join(rest.split())
+
+
+def _is_fansub_tag(text: str) -> bool:
+    """Only tags, and some of them a fansub's (a subtitle language, a season banner): quality
+    brackets alone stay, guessit reads them well."""
+    return bool(_TAG_ONLY.match(text)) and bool(_FANSUB_WORD.search(text))
+
+
+def _bracket_number(number: str) -> str:
+    if len(number) == 4 and number[:2] in ("19", "20"):
+        return f" ({number}) "  # a year
+    return f" - {number} "
+
+
 def clean_component(name: str) -> tuple[str, bool]:
     """Strip site banners and tags from one path component; also say whether it had a group tag."""
+    name = _fansub_tags(name)
     name = _BANNER.sub(" ", name)
     name = _SITE_TAG.sub(" ", name)
     name = _SITE_PREFIX.sub("", name)
@@ -107,7 +189,7 @@ def _restore_title(title: str, guess, cleaned: str) -> str:
         and re.search(rf"(?:^|/){re.escape(group)}-{re.escape(title.split()[0])}\b", cleaned)
     ):
         title = f"{group}-{title}"
-    for key in ("part", "volume"):
+    for key in ("part", "volume") if guess.get("type") != "episode" else ():  # an episode's part is its own
         if isinstance(guess.get(key), int) and not re.search(r"\b(?:part|vol)", title, re.IGNORECASE):
             written = _PART.search(cleaned.rsplit("/", 1)[-1]) or _PART.search(cleaned)
             title = (
@@ -157,6 +239,12 @@ def parse_name(relative_path: str) -> ParsedName:
     season = guess.get("season")
     if isinstance(season, list):
         season = season[0]
+    if (
+        isinstance(season, int)
+        and season > MAX_SEASON
+        and not re.search(rf"(?i)s{season}|{season}x\d|{season}[\s._-]*e\d", cleaned)
+    ):
+        season = None  # "Toradora! (2008) - 01": the year, not a season
     filename = cleaned.rsplit("/", 1)[-1]
     if season is not None and not episodes:
         number = _LEADING_NUMBER.match(PurePosixPath(filename).stem)
@@ -173,19 +261,49 @@ def parse_name(relative_path: str) -> ParsedName:
         "type": "tv" if guess.get("type") == "episode" else "movie",
         "season": season,
         "episodes": episodes,
-        "absolute_episode": guess.get("absolute_episode"),
+        "absolute_episode": _single(guess.get("absolute_episode")),
         "air_date": date.isoformat() if date is not None and hasattr(date, "isoformat") else None,
     }
     if answer["air_date"]:
         answer["type"] = "tv"
+    hint = _season_hint(cleaned)
+    if hint == "special" and season is None and not answer["air_date"]:
+        number = _SPECIAL.search(filename)
+        if number and number.group(1):
+            answer.update(season=0, episodes=[int(number.group(1))], type="tv")
+            episodes = answer["episodes"]
     # Anime releases ("[Group] Title - 15") count episodes across seasons.
     anime = grouped or _ANIME_NUMBER.search(filename)
     if season is None and len(episodes) == 1 and answer["absolute_episode"] is None and anime:
         answer["absolute_episode"], answer["episodes"] = episodes[0], []
     try:
-        return coerce_answer(answer, parser="guessit")
+        parsed = coerce_answer(answer, parser="guessit")
     except AnswerError as error:
         raise IdentifyError(f"could not read this name: {error}") from None
+    episode_title = guess.get("episode_title")
+    if hint == "special":
+        episode_title = PurePosixPath(filename).stem  # a special is found by the TMDB title it carries
+    return dataclasses.replace(
+        parsed, season_hint=hint, episode_title=str(episode_title) if episode_title else None
+    )
+
+
+def _single(value):
+    """One number, or None for a list (guessit's `313-314`: a range we do not place)."""
+    if isinstance(value, list):
+        return value[0] if len(value) == 1 else None
+    return value
+
+
+def _season_hint(cleaned: str) -> str | None:
+    """ "final" (The Final Season), "arc" (an arc's name), "special" (SP, OVA, Special) or None."""
+    if _FINAL.search(cleaned):
+        return "final"
+    if _SPECIAL.search(cleaned.rsplit("/", 1)[-1]):
+        return "special"
+    if _ARC.search(cleaned):
+        return "arc"
+    return None
 
 
 class RulesParser:

@@ -27,6 +27,7 @@ _LATIN = [
     r"open\s+matte",
     r"(?:the\s+)?complete\s+(?:series|collection|seasons?|edition|box\s*set)",
     r"box\s*set",
+    r"(?:complete\s+)?batch",
 ]
 _LATIN_RE = re.compile(r"(?<![^\W_])(?:" + "|".join(_LATIN) + r")(?![^\W_])", re.IGNORECASE)
 # Chinese edition and packaging words: no spaces between words, so matched as they stand.
@@ -34,6 +35,7 @@ _CJK_WORDS = (
     "加长版", "加長版", "导演剪辑版", "導演剪輯版", "导演剪切版", "导演版", "導演版", "未删减版", "未刪減版",
     "完整版", "重制版", "重製版", "修复版", "修復版", "4K修复版", "特别版", "特別版", "珍藏版", "收藏版",
     "纪念版", "紀念版", "IMAX版", "剧场公映版", "院线版", "院線版", "合集", "全集", "全季", "系列合集",
+    "剧场版", "劇場版",
 )  # fmt: skip
 _CJK_RE = re.compile("|".join(sorted(map(re.escape, _CJK_WORDS), key=len, reverse=True)), re.IGNORECASE)
 # 剧场版/劇場版 ("the theatrical film of …") prefixes the series' title; it is not the film's title.

@@ -72,15 +72,22 @@ def guessit_reading(name: str) -> dict | None:
 
 
 def rules_reading(name: str) -> dict | None:
+    """ClearMedia offline: the rule parser's reading through the verdict (titles undecorated). A
+    country our reading folds into the title ("The Office US", to match that version on TMDB) is
+    also offered without it, as the peers spell the title without it."""
     from clearmedia.identify.rules import parse_name
+    from clearmedia.identify.similarity import _country_tag
+    from clearmedia.identify.verdict import reconcile
 
     try:
-        parsed = parse_name(name)
+        parsed = reconcile(name, parse_name(name), None).parsed
     except Exception:
         return None
     episodes = list(parsed.episodes) or ([parsed.absolute_episode] if parsed.absolute_episode else [])
+    titles = parsed.titles()
+    titles += [tagged[0] for tagged in map(_country_tag, titles) if tagged]
     return {
-        "titles": parsed.titles(),
+        "titles": titles,
         "year": parsed.year,
         "season": parsed.season,
         "episode": episodes[0] if len(episodes) == 1 else (episodes or None),
