@@ -1,8 +1,9 @@
-"""One claimed file from PROCESSING to its final state: identify → library path → link → record.
+"""The middle of a file's journey: `decide` what it becomes, `apply` that, and the one table from
+exception to outcome.
 
-`process_file` never raises for one file's problem: transient ones (network, HTTP 5xx/429,
-timeouts) requeue the file with a growing delay, a rejected API key keeps it waiting without
-spending an attempt, and everything else ends the file with a reason a person understands.
+`decide(file, settings, identifier) → Decision` has no side effect (a dry run is `decide` alone);
+`apply(decision, settings) → Status` links, records and logs; `process(file, …)` is both, for a
+worker, and never raises for one file's problem: `OUTCOMES` says what each exception does.
 """
 
 from __future__ import annotations
@@ -10,14 +11,28 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 from loguru import logger
 
+from clearmedia import announce
 from clearmedia.config import Settings
-from clearmedia.errors import IdentifyError, NamingError, ServiceWaitError, TransientError
+from clearmedia.errors import (
+    IdentifyError,
+    LibraryDiskError,
+    NamingError,
+    Reason,
+    ServiceWaitError,
+    TransientError,
+    disk_cause,
+)
+from clearmedia.files import shown
+from clearmedia.identify.manual import manual_identification
 from clearmedia.identify.types import Identification, Match
+from clearmedia.library.categories import category_for
 from clearmedia.library.linker import (
+    CROSS_DEVICE_REASON,
     LINK_FAILED_CONFLICT,
     LINK_FAILED_CROSS_DEVICE,
     LINK_FAILED_NO_SOURCE,
@@ -29,14 +44,58 @@ from clearmedia.library.linker import (
 from clearmedia.library.naming import library_path
 from clearmedia.library.subtitles import find_subtitles, subtitle_targets
 from clearmedia.store import queue
-from clearmedia.store.models import MediaFile, Status, Subtitle
+from clearmedia.store.models import MediaFile, Status
+
+SOURCE_GONE = "the file is no longer in the download folder"
+
+
+class Action(Enum):
+    WAIT = "wait"  # PENDING again, no attempt spent (a service or a whole folder is unusable)
+    RETRY = "retry"  # PENDING with a growing delay; FAILED after MAX_ATTEMPTS
+    FAIL = "fail"  # FAILED with the reason
+
+
+#: The one table from exception to outcome, first match wins. Anything else is a bug: RETRY,
+#: logged with its traceback, so one file's bug never stops the others.
+OUTCOMES: tuple[tuple[type[BaseException], Action], ...] = (
+    (ServiceWaitError, Action.WAIT),
+    (TransientError, Action.RETRY),
+    (IdentifyError, Action.FAIL),
+    (NamingError, Action.FAIL),
+)
+
+
+def outcome_of(error: BaseException) -> tuple[Action, Reason, str]:
+    """Given an exception raised for one file, return (action, reason code, reason in words)."""
+    for kind, action in OUTCOMES:
+        if isinstance(error, kind):
+            return action, error.reason, str(error)
+    return Action.RETRY, Reason.INTERNAL, f"internal error: {type(error).__name__}: {error}"
+
+
+@dataclass
+class Decision:
+    """What happens to one file: link to `target`, or end with `status` for `reason`."""
+
+    file: MediaFile
+    identification: Identification | None
+    target: Path | None
+    reason: str | None = None
+    code: Reason | None = None
+    status: Status = Status.COMPLETED  # the outcome when applied (FAILED when there is no target)
+
+    def describe(self) -> str:
+        """One line for a person: `would link: A -> B` / `would fail: A (reason)`."""
+        if self.target is not None and self.status is Status.COMPLETED:
+            return f"would link: {shown(self.file.path)} -> {shown(str(self.target))}"
+        verb = {Status.PENDING: "would wait", Status.CONFLICT: "would conflict"}.get(
+            self.status, "would fail"
+        )
+        return f"{verb}: {shown(self.file.path)} ({shown(self.reason)})"
 
 
 def warn_if_cross_device(settings: Settings) -> None:
-    """Warn (once, at start) for each source folder that cannot hard-link into TARGET_DIR.
-
-    Not fatal: `run` and `scan` still start, and each file that would cross fails with the fix.
-    """
+    """Warn (once, at start) for each source folder that cannot hard-link into TARGET_DIR."""
     for source in settings.source_dirs:
         try:
             same = same_filesystem(source, settings.target_dir)
@@ -45,31 +104,16 @@ def warn_if_cross_device(settings: Settings) -> None:
         if not same:
             logger.warning(
                 "SOURCE_DIR {} and TARGET_DIR {} are on different file systems: hard links between them "
-                "will fail. Put both in one mount or share (Docker: one bind mount holding both, "
-                "e.g. /data/torrents and /data/media).",
+                "will fail, so such files are FAILED without asking TMDB or the LLM. Put both in one "
+                "mount or share (Docker: one bind mount holding both, e.g. /data/torrents and /data/media).",
                 source,
                 settings.target_dir,
             )
 
 
-@dataclass
-class Decision:
-    """What would happen to one file: the identification and the library path (if any)."""
-
-    file: MediaFile
-    identification: Identification | None
-    target: Path | None
-    reason: str | None
-
-
-#: The reason of a file found gone; the scanner puts such a file back to PENDING when it finds it renamed.
-SOURCE_GONE = "the file is no longer in the download folder"
-
-
 def _source_unavailable(file: MediaFile, settings: Settings) -> str | None:
-    """Why the file's whole download folder is unreachable (a USB disk or NFS share unmounted), or None.
+    """Why the file's whole download folder is unreachable (a disk or share unmounted), or None.
 
-    Then the file is not gone: it waits (no attempt spent) instead of ending FAILED.
     An empty folder on another file system than the file is an empty mount point.
     """
     root = file.source_root
@@ -86,22 +130,68 @@ def _source_unavailable(file: MediaFile, settings: Settings) -> str | None:
     return None
 
 
+def _device_of_folder(path: Path) -> int | None:
+    """st_dev of `path` or of its nearest existing parent (TARGET_DIR may not exist yet)."""
+    for folder in (path, *path.parents):
+        try:
+            return os.stat(folder).st_dev
+        except OSError:
+            continue
+    return None
+
+
 def decide(file: MediaFile, settings: Settings, identifier) -> Decision:
-    """Identify `file` and render its library path; raise Transient/Identify/Naming errors."""
+    """Given a file, return what should become of it, changing nothing.
+
+    The cheap checks come first: a file gone, or one that cannot be linked into TARGET_DIR
+    (another file system), costs no LLM or TMDB request. Raise Transient/Identify/Naming errors.
+    """
     source = Path(file.path)
-    if not source.is_file():
+    try:
+        st = os.lstat(source)
+    except OSError:
+        st = None
+    if st is None or not source.is_file():
         unavailable = _source_unavailable(file, settings)
         if unavailable:
-            raise ServiceWaitError(unavailable)
-        raise IdentifyError(SOURCE_GONE)
-    identification = identifier.identify(file.relative_path)
+            raise ServiceWaitError(unavailable, Reason.SOURCE_UNAVAILABLE)
+        raise IdentifyError(SOURCE_GONE, Reason.SOURCE_GONE)
+    target_device = _device_of_folder(Path(settings.target_dir))
+    if target_device is not None and target_device != st.st_dev:
+        return Decision(file, None, None, CROSS_DEVICE_REASON, Reason.CROSS_DEVICE, Status.FAILED)
+    # an owner's `fix` choice (for the file or its folder) replaces identification
+    identification = manual_identification(identifier, file) or identifier.identify(file.relative_path)
     if identification.match is None:
-        return Decision(file, identification, None, identification.reason or "no confident TMDB match")
-    target = library_path(settings, identification.match, source.suffix)
-    return Decision(file, identification, target, None)
+        reason = identification.reason or "no confident TMDB match"
+        return Decision(file, identification, None, reason, Reason.NOT_IDENTIFIED, Status.FAILED)
+    category = category_for(settings, identifier.client, identification.match)
+    target = library_path(settings, identification.match, source.suffix, category)
+    if os.path.lexists(target) and not _same_entry(target, st):
+        reason = f"a different file already exists at {target}; nothing was touched"
+        return Decision(file, identification, target, reason, Reason.CONFLICT, Status.CONFLICT)
+    return Decision(file, identification, target)
 
 
-def _match_fields(identification: Identification | None) -> dict:
+def _same_entry(path: Path, st: os.stat_result) -> bool:
+    try:
+        other = os.lstat(path)
+    except OSError:
+        return False
+    return (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino)
+
+
+def decide_safely(file: MediaFile, settings: Settings, identifier) -> Decision:
+    """`decide` for a dry run: an exception becomes the decision it would lead to (see OUTCOMES)."""
+    try:
+        return decide(file, settings, identifier)
+    except Exception as error:
+        action, code, reason = outcome_of(error)
+        status = Status.FAILED if action is Action.FAIL else Status.PENDING
+        return Decision(file, None, None, reason, code, status)
+
+
+def match_fields(identification: Identification | None) -> dict:
+    """The row's columns for what was identified (`parse`, and the match when there is one)."""
     if identification is None:
         return {}
     fields = {"parse": json.dumps(identification.parse.to_dict(), ensure_ascii=False)}
@@ -119,6 +209,90 @@ def _match_fields(identification: Identification | None) -> dict:
     return fields
 
 
+# --- apply -------------------------------------------------------------------------------------
+
+
+def _library_cause(folder: Path) -> str | None:
+    """After a link failed for no named reason: is the library full, read-only or unwritable?"""
+    for probe in (folder, *folder.parents):
+        try:
+            vfs = os.statvfs(probe)
+        except OSError:
+            continue
+        if vfs.f_flag & os.ST_RDONLY:
+            return "library is read-only"
+        if vfs.f_files and vfs.f_favail == 0:
+            return "library disk full (no free inodes)"
+        if vfs.f_bavail == 0:
+            return "library disk full"
+        if not os.access(probe, os.W_OK):
+            return "library not writable (permission denied)"
+        return None
+    return None
+
+
+def _make_folders(folder: Path) -> list[Path]:
+    """Create `folder` and its missing parents; return those created (outermost first).
+
+    Raise LibraryDiskError (after removing what was created) when the library cannot take them.
+    """
+    missing = []
+    for parent in (folder, *folder.parents):
+        if os.path.lexists(parent):
+            break
+        missing.append(parent)
+    created: list[Path] = []
+    for path in reversed(missing):
+        try:
+            os.mkdir(path)
+        except FileExistsError:
+            continue  # another worker made it meanwhile
+        except OSError as error:
+            _remove_folders(created)
+            cause = disk_cause(error, "library")
+            if cause is None:
+                raise
+            raise LibraryDiskError(f"{cause}: cannot create {path}") from None
+        created.append(path)
+    return created
+
+
+def _remove_folders(created: list[Path]) -> None:
+    """Remove folders made for a link that failed, innermost first, each only while empty."""
+    for path in reversed(created):
+        try:
+            os.rmdir(path)
+        except OSError:
+            break  # not empty any more (another file arrived) or gone: leave it
+
+
+def link(decision: Decision) -> Status:
+    """Hard-link the file to its target; return COMPLETED or CONFLICT, or raise for a retry.
+
+    Folders made for a link that then fails are removed again.
+    """
+    source, target = Path(decision.file.path), decision.target
+    created = _make_folders(target.parent)
+    result = create_hardlink(source, target)
+    if result is LINK_SUCCESS:
+        return Status.COMPLETED
+    _remove_folders(created)
+    if result is LINK_FAILED_CONFLICT:
+        decision.reason = f"a different file already exists at {target}; nothing was touched"
+        decision.code = Reason.CONFLICT
+        return Status.CONFLICT
+    if result is LINK_FAILED_CROSS_DEVICE:
+        decision.reason, decision.code = describe(result), Reason.CROSS_DEVICE
+        return Status.FAILED
+    if result is LINK_FAILED_NO_SOURCE:
+        decision.reason, decision.code = SOURCE_GONE, Reason.SOURCE_GONE
+        return Status.FAILED
+    cause = _library_cause(target.parent)
+    if cause is not None:
+        raise LibraryDiskError(f"{cause}: cannot link {target}")
+    raise TransientError(f"{describe(result)}: {target}", Reason.LINK_FAILED)
+
+
 def link_subtitles(file: MediaFile, target: Path) -> list[Path]:
     """Link the video's sidecar subtitles beside its library file; remember them; return targets."""
     source = Path(file.path)
@@ -126,125 +300,98 @@ def link_subtitles(file: MediaFile, target: Path) -> list[Path]:
     for sub_source, sub_target in subtitle_targets(target, source, find_subtitles(source)):
         result = create_hardlink(sub_source, sub_target)
         if result is not LINK_SUCCESS:
-            logger.warning("subtitle {} not linked: {}", sub_source, result.name)
+            logger.warning("subtitle {} not linked: {}", sub_source, describe(result))
             continue
         linked.append(sub_target)
-        Subtitle.insert(path=str(sub_source), video=file.id, target=str(sub_target)).on_conflict(
-            conflict_target=[Subtitle.path],
-            update={Subtitle.video: file.id, Subtitle.target: str(sub_target)},
-        ).execute()
+        queue.remember_subtitle(file.id, str(sub_source), str(sub_target))
     return linked
 
 
-def _link(file: MediaFile, decision: Decision, settings: Settings) -> Status:
-    fields = _match_fields(decision.identification)
-    target = decision.target
-    result = create_hardlink(Path(file.path), target)
-    if result is LINK_SUCCESS:
-        subtitles = link_subtitles(file, target)
-        queue.finish(file, Status.COMPLETED, target=str(target), **fields)
-        logger.info(
-            "COMPLETED {} -> {}{}",
-            file.path,
-            target,
-            f" (+{len(subtitles)} subtitles)" if subtitles else "",
-        )
-        return Status.COMPLETED
-    if result is LINK_FAILED_CONFLICT:
-        reason = f"a different file already exists at {target}; nothing was touched"
-        queue.finish(file, Status.CONFLICT, error=reason, **fields)
-        logger.warning("CONFLICT {}: {}", file.path, reason)
-        return Status.CONFLICT
-    if result in (LINK_FAILED_CROSS_DEVICE, LINK_FAILED_NO_SOURCE):
-        reason = describe(result)
-        queue.finish(file, Status.FAILED, error=reason, **fields)
-        logger.error("FAILED {}: {}", file.path, reason)
-        return Status.FAILED
-    raise TransientError(f"{describe(result)}: {target}")
+def apply(decision: Decision, settings: Settings) -> Status:
+    """Carry out a decision for a CLAIMED file: link (and subtitles), record, log; return the status.
 
-
-def process_file(file: MediaFile, settings: Settings, identifier) -> Status:
-    """Take one CLAIMED file to its final state (or back to PENDING); return the new status."""
-    with logger.contextualize(file_id=file.id, path=file.path):
-        logger.info("PROCESSING {}", file.path)
-        try:
-            decision = decide(file, settings, identifier)
-            if decision.target is None:
-                queue.finish(
-                    file, Status.FAILED, error=decision.reason, **_match_fields(decision.identification)
-                )
-                logger.warning("FAILED {}: {}", file.path, decision.reason)
-                return Status.FAILED
-            return _link(file, decision, settings)
-        except ServiceWaitError as error:
-            status = queue.requeue(
-                file,
-                str(error),
-                max_attempts=settings.max_attempts,
-                base_delay=settings.retry_delay,
-                spend_attempt=False,
-            )
-            logger.debug("PENDING {}: waiting for the service: {}", file.path, error)
-            return status
-        except TransientError as error:
-            status = queue.requeue(
-                file, str(error), max_attempts=settings.max_attempts, base_delay=settings.retry_delay
-            )
-            logger.warning("{} {}: {} (attempt {})", status, file.path, error, file.attempts)
-            return status
-        except (IdentifyError, NamingError) as error:
-            queue.finish(file, Status.FAILED, error=str(error))
-            logger.warning("FAILED {}: {}", file.path, error)
-            return Status.FAILED
-        except Exception as error:  # one file's bug must never stop the others
-            logger.exception("unexpected error while processing {}", file.path)
-            status = queue.requeue(
-                file,
-                f"internal error: {type(error).__name__}: {error}",
-                max_attempts=settings.max_attempts,
-                base_delay=settings.retry_delay,
-            )
-            return status
-
-
-def dry_run(file: MediaFile, settings: Settings, identifier) -> Decision:
-    """Decide what would happen to `file` without linking or changing any state."""
-    with logger.contextualize(file_id=file.id, path=file.path):
-        try:
-            decision = decide(file, settings, identifier)
-        except (TransientError, IdentifyError, NamingError) as error:
-            decision = Decision(file, None, None, str(error))
-        if decision.target is None:
-            logger.info("DRY RUN {}: would fail: {}", file.path, decision.reason)
-        elif os.path.lexists(decision.target):
-            decision.reason = f"{decision.target} exists already"
-            logger.info("DRY RUN {}: would link to {} (exists already)", file.path, decision.target)
-        else:
-            logger.info("DRY RUN {}: would link to {}", file.path, decision.target)
-        return decision
-
-
-def process_due(settings: Settings, identifier, claimer: str | None = None) -> list[tuple[MediaFile, Status]]:
-    """Claim and process every due PENDING file with WORKERS threads; return (file, outcome) pairs.
-
-    Used by `clearmedia scan`; the daemon keeps its own long-lived worker pool.
+    Raises what `link` raises (LibraryDiskError, TransientError) for `process` to requeue.
     """
-    from concurrent.futures import ThreadPoolExecutor
+    file, fields = decision.file, match_fields(decision.identification)
+    status = decision.status
+    if status is Status.COMPLETED:
+        status = link(decision)
+    if status is Status.COMPLETED:
+        subtitles = link_subtitles(file, decision.target)
+        queue.finish(file, Status.COMPLETED, target=str(decision.target), **fields)
+        extra = f" (+{len(subtitles)} subtitles)" if subtitles else ""
+        logger.info("COMPLETED {} -> {}{}", file.path, decision.target, extra)
+        return status
+    queue.finish(file, status, error=decision.reason, reason=decision.code, **fields)
+    logger.warning("{} {}: {}", status, file.path, decision.reason)
+    return status
 
-    claimer = claimer or queue.claimer_id()
-    outcomes: list[tuple[MediaFile, Status]] = []
 
-    seen: set[int] = set()
+def settle_error(file: MediaFile, error: BaseException, settings: Settings) -> Status:
+    """Record what `error` means for a CLAIMED file (see OUTCOMES); return its new status."""
+    action, code, reason = outcome_of(error)
+    if action is Action.FAIL:
+        queue.finish(file, Status.FAILED, error=reason, reason=code)
+        logger.warning("FAILED {}: {}", file.path, reason)
+        return Status.FAILED
+    if code is Reason.INTERNAL:
+        logger.opt(exception=error).error("unexpected error while processing {}", file.path)
+    status = queue.requeue(
+        file,
+        reason,
+        max_attempts=settings.max_attempts,
+        base_delay=settings.retry_delay,
+        spend_attempt=action is Action.RETRY,
+        code=code,
+    )
+    if action is Action.WAIT:
+        logger.debug("PENDING {}: waiting: {}", file.path, reason)
+    elif status is Status.FAILED:
+        logger.warning("FAILED {}: {}", file.path, file.error)
+    else:
+        logger.warning("PENDING {}: {} (attempt {}, tried again later)", file.path, reason, file.attempts)
+    return status
 
-    def work() -> None:
-        while (file := queue.claim(claimer)) is not None:
-            if file.id in seen:  # requeued with no delay: try it in the next pass, not now
-                queue.release(file)
-                return
-            seen.add(file.id)
-            outcomes.append((file, process_file(file, settings, identifier)))
 
-    with ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="worker") as pool:
-        for future in [pool.submit(work) for _ in range(settings.workers)]:
-            future.result()
-    return outcomes
+def process(file: MediaFile, settings: Settings, identifier) -> Status:
+    """Take one CLAIMED file to its final state (or back to PENDING); return the new status.
+
+    A database error while recording is the only thing that escapes (the worker pool gives the
+    file back when the database can be written again).
+    """
+    with logger.contextualize(file_id=file.id, path=file.path):
+        logger.debug("processing {}", file.path)
+        try:
+            status = apply(decide(file, settings, identifier), settings)
+        except Exception as error:
+            if _is_database_error(error):
+                raise
+            status = settle_error(file, error, settings)
+        _announce(file, status)
+        return status
+
+
+def _announce(file: MediaFile, status: Status) -> None:
+    """Hand a recorded outcome to announce/ (media servers, notices); it never raises or waits."""
+    announce.file_finished(
+        status=status,
+        file_id=file.id,
+        source=file.path,
+        target=file.target,
+        media_type=file.media_type,
+        title=file.title,
+        year=file.year,
+        season=file.season,
+        episodes=file.episodes,
+        reason=file.error,
+    )
+
+
+def _is_database_error(error: BaseException) -> bool:
+    from peewee import DatabaseError
+
+    return isinstance(error, DatabaseError)
+
+
+#: The old name, kept for callers outside this package.
+process_file = process

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from clearmedia import pipeline
 from clearmedia.config import load_settings
 from clearmedia.discover.scanner import Scanner
 from clearmedia.identify import Identifier
+from clearmedia.runtime.workers import process_due
 from tests.fakes.fake_tmdb import FakeTMDB
 from tests.helpers import base_env, fingerprint, make_video, run_cli
 
@@ -54,7 +54,7 @@ def test_a_pending_file_on_an_unmounted_disk_waits_and_is_linked_when_the_disk_i
     disk.rename(tmp_path / "usb-away")  # the USB disk (or NFS share) holding SOURCE_DIR is gone
     identifier = Identifier(settings)
     try:
-        pipeline.process_due(settings, identifier)
+        process_due(settings, identifier)
     finally:
         identifier.close()
     row = list_json(env)[MOVIE]
@@ -79,7 +79,7 @@ def test_a_file_renamed_while_it_waits_is_linked_once_its_new_name_is_found(tmp_
     (downloads / "Inception.2010").rename(downloads / "Inception (2010)")  # tidied up by the user
     identifier = Identifier(settings)
     try:
-        pipeline.process_due(settings, identifier)  # a worker takes it before the rename is seen
+        process_due(settings, identifier)  # a worker takes it before the rename is seen
     finally:
         identifier.close()
 

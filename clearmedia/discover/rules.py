@@ -5,14 +5,19 @@ Names are bytes (file names need not be UTF-8) and compared in lower case.
 
 from __future__ import annotations
 
+import os
 import re
 
-VIDEO_EXTENSIONS = frozenset(
-    b"mkv mp4 avi m2ts mts ts mov wmv webm flv rmvb rm iso m4v mpg mpeg vob 3gp divx ogm ogv asf f4v m2v".split()
-)
+from clearmedia import files
+from clearmedia.files import shown
+
+__all__ = ["shown", "VIDEO_EXTENSIONS", "ARIA2_SUFFIX", "folder_reason", "name_reason", "video_stem"]
+
+#: The video extensions as bytes (one list, in `clearmedia.files`, shared with library/subtitles).
+VIDEO_EXTENSIONS = files.VIDEO_EXTENSIONS_BYTES
 #: Names of files still being written by qBittorrent, Transmission/wget, Chrome, and others.
 INCOMPLETE_SUFFIXES = (b".!qb", b".part", b".crdownload", b".tmp")
-ARIA2_SUFFIX = b".aria2"
+ARIA2_SUFFIX = os.fsencode(files.ARIA2_SUFFIX)
 #: NAS housekeeping folders (compared in lower case); hidden folders (`.Trash-1000` …) are skipped too.
 SYSTEM_FOLDERS = frozenset(
     name.lower()
@@ -61,14 +66,6 @@ NAME_RULES = (
     (re.compile(rb"-(?:behindthescenes|deleted|interview|extra)$"), "extra (Plex-style suffix)"),
 )
 _NOT_WORD = re.compile(rb"[\W_]+")
-
-
-def shown(path: bytes | str) -> str:
-    """A path as text for a log line: bad UTF-8 as `\\xNN`, control characters escaped."""
-    text = path.decode("utf-8", "backslashreplace") if isinstance(path, bytes) else path
-    if not text.isprintable():
-        text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
-    return text
 
 
 def folder_reason(name: bytes) -> str | None:

@@ -21,11 +21,9 @@ from pathlib import Path
 
 from loguru import logger
 
-from clearmedia import pipeline
 from clearmedia.config import Settings
 from clearmedia.discover.rules import (
     ARIA2_SUFFIX,
-    VIDEO_EXTENSIONS,
     folder_reason,
     is_incomplete_name,
     name_reason,
@@ -33,16 +31,16 @@ from clearmedia.discover.rules import (
     skipped_folder,
     video_stem,
 )
-from clearmedia.library.linker import LINK_FAILED_NO_SOURCE, describe
+from clearmedia.discover.walk import walk
+from clearmedia.files import is_file_at
+from clearmedia.store import queue
 from clearmedia.store.db import database, open_database
-from clearmedia.store.models import MediaFile, Meta, Status, Subtitle
+from clearmedia.store.models import Meta, Status
 from clearmedia.store.writer import RowWriter, batch_size
 
 MB = 1024 * 1024
 _INT64 = 1 << 63
 PENDING, IGNORED = Status.PENDING.value, Status.IGNORED.value
-#: Reasons of a file FAILED because it was gone (found missing, or gone while being linked).
-SOURCE_GONE = (pipeline.SOURCE_GONE, describe(LINK_FAILED_NO_SOURCE))
 
 
 def _to_db(number: int) -> int:
@@ -76,6 +74,8 @@ class ScanReport:
     incomplete: int = 0  # still downloading (.part, .!qB, .crdownload, .tmp, NAME.aria2)
     errors: int = 0  # folders or files that could not be read
     new_ids: list[int] = field(default_factory=list)
+    #: files not settled yet: `run` hands them to its settle tracker, to be looked at again soon
+    unsettled_paths: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -158,6 +158,7 @@ class _Pass:
         self.devices = set(known) if isinstance(known, dict) else set()
         self.by_path: dict[bytes, tuple[int, int]] | None = None
         self.renumbered: list[tuple[int, int]] = []
+        self.stop = None  # an Event that ends the walk early (a stop signal)
 
     def finish(self) -> ScanReport:
         """Write what is still pending and return the complete report."""
@@ -166,75 +167,19 @@ class _Pass:
         self.writer.close(self.report)
         return self.report
 
-    # -- walking ---------------------------------------------------------------------------
-
     def walk(self, start: bytes, device: int, source_root: bytes, extra: str | None) -> None:
-        """Walk the folder `start` (device `device`) below `source_root`, deciding on every file.
-
-        The loop is the hot path of every rescan: keep per-file work here minimal.
-        """
-        stack = [(start, device, extra)]
-        report = self.report
-        known = self.known
-        decide = self._file
-        while stack:
-            folder, device, extra = stack.pop()
-            try:
-                with os.scandir(folder) as listing:
-                    entries = list(listing)
-            except OSError as error:
-                report.errors += 1
-                logger.warning("cannot read folder {}: {}", shown(folder), error.strerror or error)
-                continue
-            sub = known.get(device)
-            siblings = None
-            fast = 0
-            for entry in entries:
-                # A rescan's fast path: the entry's inode is recorded at this very path (no stat).
-                if sub is not None and sub.get(entry.inode()) == entry.path:
-                    fast += 1
-                    continue
-                try:
-                    if entry.is_file(follow_symlinks=False):
-                        name = entry.name
-                        stem, dot, ext = name.lower().rpartition(b".")
-                        if not dot or ext not in VIDEO_EXTENSIONS:
-                            if is_incomplete_name(name.lower()):
-                                report.incomplete += 1
-                            continue
-                        if name[:1] == b".":
-                            continue  # hidden: AppleDouble `._x.mkv`, sync tools' temporaries
-                        if siblings is None:
-                            siblings = {e.name for e in entries if e.name.endswith(ARIA2_SUFFIX)}
-                        if siblings and name + ARIA2_SUFFIX in siblings:
-                            report.seen += 1
-                            report.incomplete += 1
-                            continue
-                        decide(entry.path, stem, entry.stat(follow_symlinks=False), source_root, extra)
-                    elif entry.is_dir(follow_symlinks=False):
-                        child = self._subfolder(entry, extra)
-                        if child is not None:
-                            stack.append(child)
-                except FileNotFoundError:
-                    continue  # gone while we looked
-                except OSError as error:
-                    report.errors += 1
-                    logger.warning("cannot read {}: {}", shown(entry.path), error.strerror or error)
-            report.seen += fast
-            report.known += fast
-
-    def _subfolder(self, entry: os.DirEntry, extra: str | None):
-        name = entry.name
-        if skipped_folder(name):
-            logger.debug("skipping folder {}", shown(entry.path))
-            return None
-        st = entry.stat(follow_symlinks=False)
-        if (st.st_dev, st.st_ino) in self.excluded:
-            logger.debug(
-                "skipping folder {} (TARGET_DIR, DATA_DIR or another source folder)", shown(entry.path)
-            )
-            return None
-        return entry.path, st.st_dev, extra or folder_reason(name)
+        """Walk `start` below `source_root`, deciding on every candidate file (see `walk.walk`)."""
+        walk(
+            start,
+            device,
+            source_root,
+            extra,
+            known=self.known,
+            excluded=self.excluded,
+            report=self.report,
+            found=self._file,
+            stop=self.stop,
+        )
 
     def _file(
         self, path: bytes, stem: bytes, st: os.stat_result, source_root: bytes, extra: str | None
@@ -250,7 +195,7 @@ class _Pass:
         old = sub.get(inode)
         reuse_id = None
         if old is not None:
-            if old == path or _same_file(old, device, inode):
+            if old == path or is_file_at(old, device, inode):
                 report.known += 1  # the same path, or another hard link of a recorded file
                 return "known"
             row = self.db.execute_sql(
@@ -269,6 +214,7 @@ class _Pass:
         mtime = st.st_mtime
         if self.settle and self.now - mtime < self.settle:
             report.unsettled += 1
+            report.unsettled_paths.append(os.fsdecode(path))
             return "unsettled"
         reason = extra or name_reason(stem)
         size = st.st_size
@@ -329,62 +275,24 @@ class _Pass:
     def _write_renumbered(self) -> None:
         if self.renumbered:
             rows, self.renumbered = self.renumbered, []
-            with self.db.atomic("IMMEDIATE"):
-                self.db.cursor().executemany("UPDATE OR IGNORE media_file SET device = ? WHERE id = ?", rows)
+            queue.renumber_devices(rows)
             logger.info("{} known files are now on device number {}", len(rows), _from_db(rows[-1][0]))
 
     def _moved(self, file_id: int, old: bytes, path: bytes, source_root: bytes) -> None:
-        MediaFile.update(path=path, source_root=source_root, updated_at=time.time()).where(
-            MediaFile.id == file_id
-        ).execute()
-        # A worker found it gone under its old name (renamed while it waited): it is back now.
-        MediaFile.update(status=Status.PENDING, error=None, next_attempt_at=0).where(
-            (MediaFile.id == file_id) & (MediaFile.status == Status.FAILED) & MediaFile.error.in_(SOURCE_GONE)
-        ).execute()
+        queue.record_move(file_id, path, source_root)
         self.report.moved += 1
-        logger.info("moved #{}: {} -> {}", file_id, shown(old), shown(path))
+        logger.debug("moved #{}: {} -> {}", file_id, shown(old), shown(path))
 
     def _reset(self, file_id: int, path: bytes, source_root: bytes, st, reason: str | None) -> None:
         """An inode reused by a different file: the row starts over as a new file."""
-        with self.db.atomic("IMMEDIATE"):
-            MediaFile.update(
-                path=path,
-                source_root=source_root,
-                size=st.st_size,
-                mtime=st.st_mtime,
-                status=Status.IGNORED if reason else Status.PENDING,
-                error=reason,
-                attempts=0,
-                next_attempt_at=0,
-                claimed_by=None,
-                claimed_at=None,
-                parse=None,
-                media_type=None,
-                tmdb_id=None,
-                title=None,
-                year=None,
-                season=None,
-                episodes=None,
-                target=None,
-                updated_at=self.now,
-            ).where(MediaFile.id == file_id).execute()
-            Subtitle.delete().where(Subtitle.video == file_id).execute()
+        queue.restart_reused(file_id, path, source_root, st.st_size, st.st_mtime, reason)
         if reason:
             self.report.ignored += 1
-            logger.info("ignored #{} {} (reused inode): {}", file_id, shown(path), reason)
+            logger.debug("ignored #{} {} (reused inode): {}", file_id, shown(path), reason)
         else:
             self.report.new += 1
             self.report.new_ids.append(file_id)
-            logger.info("new file #{} (reused inode): {}", file_id, shown(path))
-
-
-def _same_file(path: bytes, device: int, inode: int) -> bool:
-    """Is `path` (still) the file (device, inode)?"""
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return False
-    return st.st_dev == device and st.st_ino == inode
+            logger.debug("new file #{} (reused inode): {}", file_id, shown(path))
 
 
 class Scanner:
@@ -415,11 +323,14 @@ class Scanner:
             keys.add((st.st_dev, st.st_ino))
         return keys
 
-    def scan_all(self) -> ScanReport:
-        """Walk every source folder, record what is new, write `Meta.last_scan`; return the report."""
+    def scan_all(self, stop=None) -> ScanReport:
+        """Walk every source folder, record what is new, write `Meta.last_scan`; return the report.
+
+        `stop` (an Event) ends the walk early; what was found so far is still recorded."""
         started = time.monotonic()
         db = self._database()
         run = _Pass(self, db, load_index(db), threaded=True)
+        run.stop = stop
         for root in self.sources:
             try:
                 st = os.lstat(root)
@@ -433,7 +344,8 @@ class Scanner:
                 run.writer.stop()
                 raise
         report = run.finish()
-        Meta.set_value("last_scan", datetime.now(UTC).isoformat(timespec="seconds"))
+        if stop is None or not stop.is_set():
+            Meta.set_value("last_scan", datetime.now(UTC).isoformat(timespec="seconds"))
         report.seconds = time.monotonic() - started
         changed = report.new or report.moved or report.ignored or report.errors
         (logger.info if changed else logger.debug)("scan: {}", report.summary())

@@ -24,12 +24,12 @@ from loguru import logger
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 
 from clearmedia.config import Settings
+from clearmedia.discover.rules import video_stem
+from clearmedia.files import ARIA2_SUFFIX, shown
 
 #: Signature of a file: (size, mtime_ns), or None when it is gone or not a regular file.
 Signature = tuple[int, int] | None
 
-#: aria2's control file beside a download in progress.
-ARIA2_SUFFIX = ".aria2"
 #: Seconds between checks that every source folder is still watched (see `Watcher._rearm`).
 REARM_INTERVAL = 2.0
 
@@ -244,9 +244,18 @@ class Watcher:
             for folder, dirs, files in os.walk(path):
                 dirs[:] = [d for d in dirs if self.wanted(os.path.join(folder, d))]
                 paths.extend(os.path.join(folder, name) for name in files)
+        self.track(paths)
+
+    def track(self, paths: list[str]) -> None:
+        """Look at `paths` again once they settled; a new download says so once, at INFO."""
         new = False
         for item in paths:
-            new = self.tracker.touch(item) or new
+            if self.tracker.touch(item):
+                new = True
+                if video_stem(os.fsencode(os.path.basename(item)).lower()) is not None:
+                    logger.info(
+                        "new download {}: waiting {:g} s for it to settle", shown(item), self.tracker.settle
+                    )
         if new:
             self._wake.set()
 

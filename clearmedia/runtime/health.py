@@ -41,8 +41,9 @@ def report(state: dict, started: float, now: float | None = None) -> tuple[int, 
     except Exception as error:  # the database is part of being healthy
         counts = None
         problems.append(f"database: {type(error).__name__}")
+    starting = bool(state.get("starting"))
     body = {
-        "status": "degraded" if problems else "ok",
+        "status": "starting" if starting else "degraded" if problems else "ok",
         "version": __version__,
         "uptime_s": round(now - started, 1),
         "counts": counts,
@@ -54,7 +55,7 @@ def report(state: dict, started: float, now: float | None = None) -> tuple[int, 
             body[key] = state[key]
     if problems:
         body["problems"] = problems
-    return (503 if problems else 200), body
+    return (503 if problems or starting else 200), body
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from peewee import DatabaseProxy, SqliteDatabase
+from peewee import SqliteDatabase
 
-from clearmedia.errors import ConfigError
+from clearmedia.errors import ConfigError, DataDirError, disk_cause
+from clearmedia.store import models
+from clearmedia.store.models import database
 
-#: Every model binds to this proxy; `open_database` points it at the real file.
-database = DatabaseProxy()
+__all__ = ["database", "open_database", "schema_version", "migrate", "data_dir_error"]
 
 PRAGMAS = {
     "journal_mode": "wal",
@@ -24,19 +25,64 @@ PRAGMAS = {
 }
 
 
+#: SQLite's words for a DATA_DIR that cannot take a write -> the cause a person reads.
+_SQLITE_CAUSES = (
+    ("disk is full", "disk full"),
+    ("readonly database", "read-only"),
+    ("disk i/o error", "disk I/O error (full or failing disk?)"),
+    ("unable to open", "the database file cannot be opened"),
+)
+
+
+def data_dir_cause(error: BaseException) -> str | None:
+    """Given an exception from the database, why DATA_DIR cannot be written ("disk full"), or
+    None when it is not about the disk (a bug, a lock held too long)."""
+    if isinstance(error, OSError):
+        return disk_cause(error, "disk") if error.errno is not None else None
+    text = str(error).lower()
+    for words, cause in _SQLITE_CAUSES:
+        if words in text:
+            return cause
+    return None
+
+
+def data_dir() -> Path | None:
+    """The folder of the open database (DATA_DIR), for messages."""
+    return Path(database.obj.database).parent if database.obj is not None else None
+
+
+def data_dir_error(data_dir: Path, error: BaseException) -> DataDirError | None:
+    """A `DataDirError` naming DATA_DIR and the cause, or None when `error` is something else."""
+    cause = data_dir_cause(error)
+    if cause is None:
+        return None
+    return DataDirError(
+        f"DATA_DIR {data_dir} cannot be written: {cause}; ClearMedia needs it for its database"
+    )
+
+
 def open_database(data_dir: Path) -> SqliteDatabase:
-    """Given DATA_DIR, create it if missing, open DATA_DIR/clearmedia.db and migrate it."""
+    """Given DATA_DIR, create it if missing, open DATA_DIR/clearmedia.db and migrate it.
+
+    Raise DataDirError when DATA_DIR cannot be written (full, read-only), ConfigError otherwise.
+    """
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise ConfigError(f"DATA_DIR {data_dir} cannot be created: {error.strerror}") from None
+        raise data_dir_error(data_dir, error) or ConfigError(
+            f"DATA_DIR {data_dir} cannot be created: {error.strerror}"
+        ) from None
     db = SqliteDatabase(str(data_dir / "clearmedia.db"), pragmas=PRAGMAS, timeout=30)
     database.initialize(db)
     try:
         db.connect(reuse_if_open=True)
+        migrate(db)
+    except ConfigError:
+        raise
     except Exception as error:
-        raise ConfigError(f"DATA_DIR {data_dir}: cannot open the database ({error})") from None
-    migrate(db)
+        raise data_dir_error(data_dir, error) or ConfigError(
+            f"DATA_DIR {data_dir}: cannot open the database ({error})"
+        ) from None
     return db
 
 
@@ -46,8 +92,6 @@ def schema_version(db: SqliteDatabase) -> int:
 
 def migrate(db: SqliteDatabase) -> None:
     """Bring the schema to `LATEST`, in one transaction that other processes wait for."""
-    from clearmedia.store import models
-
     with db.atomic("IMMEDIATE"):
         version = schema_version(db)
         if version > models.SCHEMA_VERSION:

@@ -14,6 +14,7 @@ from peewee import (
     BlobField,
     CharField,
     Check,
+    DatabaseProxy,
     FloatField,
     ForeignKeyField,
     IntegerField,
@@ -22,10 +23,11 @@ from peewee import (
     TextField,
 )
 
-from clearmedia.store.db import database
+#: Every model binds to this proxy; `store.db.open_database` points it at the real file.
+database = DatabaseProxy()
 
 #: Bump when the tables change, and add the step to MIGRATIONS.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 
 
 class Status(StrEnum):
@@ -71,6 +73,8 @@ class MediaFile(BaseModel):
     mtime = FloatField()
     status = CharField(default=Status.PENDING, constraints=[Check(STATUS_CHECK)])
     error = TextField(null=True)
+    #: why the file is in its status, as a `clearmedia.errors.Reason` code (the words are in `error`)
+    reason_code = CharField(null=True)
     attempts = IntegerField(default=0)
     next_attempt_at = FloatField(default=0)
     claimed_by = CharField(null=True)
@@ -168,7 +172,26 @@ class LLMCache(BaseModel):
         table_name = "llm_cache"
 
 
-ALL_MODELS = [MediaFile, Subtitle, Meta, LLMCache]
+class ManualMatch(BaseModel):
+    """The work an owner chose with `fix`: for one file (`file`) or a whole source folder (`folder`).
+
+    Kept across rescans, `retry` and restarts; the pipeline uses it instead of identifying.
+    """
+
+    id = AutoField()
+    file = ForeignKeyField(MediaFile, null=True, unique=True, on_delete="CASCADE")
+    folder = PathField(null=True, unique=True)
+    media_type = CharField()
+    tmdb_id = IntegerField()
+    season = IntegerField(null=True)
+    episodes = TextField(null=True)
+    created_at = FloatField(default=time.time)
+
+    class Meta:
+        table_name = "manual_match"
+
+
+ALL_MODELS = [MediaFile, Subtitle, Meta, LLMCache, ManualMatch]
 
 
 def _add_llm_cache(db: SqliteDatabase) -> None:
@@ -179,7 +202,20 @@ def _add_match_source(db: SqliteDatabase) -> None:
     db.execute_sql("ALTER TABLE media_file ADD COLUMN match_source VARCHAR(255)")
 
 
-#: step number -> function that turns schema step-1 into schema step.
-MIGRATIONS = {2: _add_llm_cache, 3: _add_match_source}
+def _add_manual_match(db: SqliteDatabase) -> None:
+    db.create_tables([ManualMatch])
 
-__all__ = ["SQL", "ALL_MODELS", "MediaFile", "Subtitle", "Meta", "LLMCache", "Status"]
+
+def _add_reason_code(db: SqliteDatabase) -> None:
+    """Schema 4: the reason as a code; rows found gone before it get theirs from the old words."""
+    db.execute_sql("ALTER TABLE media_file ADD COLUMN reason_code VARCHAR(255)")
+    db.execute_sql(
+        "UPDATE media_file SET reason_code = 'source_gone' WHERE status = 'FAILED' AND error IN "
+        "('the file is no longer in the download folder', 'the source file is gone or is not a regular file')"
+    )
+
+
+#: step number -> function that turns schema step-1 into schema step.
+MIGRATIONS = {2: _add_llm_cache, 3: _add_match_source, 4: _add_reason_code, 5: _add_manual_match}
+
+__all__ = ["SQL", "ALL_MODELS", "MediaFile", "Subtitle", "Meta", "LLMCache", "ManualMatch", "Status"]

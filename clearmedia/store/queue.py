@@ -16,7 +16,8 @@ from functools import cache
 
 from peewee import fn
 
-from clearmedia.store.models import MediaFile, Status
+from clearmedia.errors import Reason
+from clearmedia.store.models import MediaFile, Status, Subtitle
 
 MAX_RETRY_DELAY = 3600
 #: A claim by another host is only taken back after this long (its process cannot be checked).
@@ -77,6 +78,59 @@ def claim(claimer: str | None = None, now: float | None = None) -> MediaFile | N
     return rows[0] if rows else None
 
 
+_DUE_SQL = "SELECT id, path FROM media_file WHERE status = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"
+#: Due files directly in one folder (path = folder + "/" + a name without "/"), compared as bytes.
+_FOLDER_SQL = (
+    "SELECT id FROM media_file WHERE status = ? AND next_attempt_at <= ? AND substr(path, 1, ?) = ? "
+    "AND instr(substr(path, ?), ?) = 0 ORDER BY next_attempt_at, id LIMIT ?"
+)
+
+
+def claim_batch(claimer: str | None = None, limit: int = 1, now: float | None = None) -> list[MediaFile]:
+    """Claim up to `limit` due PENDING files in one transaction, for one LLM request: the next due
+    file, the other due files of its folder (a season pack), then other due files in due order.
+    Return them in that order ([] when nothing is due). A crash leaves each reclaimable like `claim`."""
+    if limit <= 1:
+        file = claim(claimer, now)
+        return [file] if file is not None else []
+    claimer = claimer or claimer_id()
+    now = time.time() if now is None else now
+    db = MediaFile._meta.database
+    pending = Status.PENDING.value
+    with db.atomic("IMMEDIATE"):
+        due = db.execute_sql(_DUE_SQL, (pending, now, 2 * limit)).fetchall()
+        if not due:
+            return []
+        prefix = os.path.dirname(bytes(due[0][1])) + b"/"
+        folder = (pending, now, len(prefix), prefix, len(prefix) + 1, b"/", limit)
+        chosen = [row[0] for row in db.execute_sql(_FOLDER_SQL, folder).fetchall()] or [due[0][0]]
+        chosen += [row[0] for row in due if row[0] not in chosen][: limit - len(chosen)]
+        marks = ", ".join("?" * len(chosen))
+        sql = (
+            "UPDATE media_file SET status = ?, claimed_by = ?, claimed_at = ?, updated_at = ? "
+            f"WHERE id IN ({marks}) AND status = ? RETURNING *"
+        )
+        rows = list(MediaFile.raw(sql, Status.PROCESSING.value, claimer, now, now, *chosen, pending))
+    order = {file_id: index for index, file_id in enumerate(chosen)}
+    return sorted(rows, key=lambda row: order[row.id])
+
+
+def claim_file(file_id: int, claimer: str | None = None) -> MediaFile | None:
+    """Claim one named file whatever its state (`fix`, `unlink`, `add`); None when it is unknown or
+    being processed right now (by a worker or another command)."""
+    claimer = claimer or claimer_id()
+    now = time.time()
+    sql = (
+        "UPDATE media_file SET status = ?, claimed_by = ?, claimed_at = ?, updated_at = ? "
+        "WHERE id = ? AND status != ? RETURNING *"
+    )
+    with MediaFile._meta.database.atomic("IMMEDIATE"):
+        rows = list(
+            MediaFile.raw(sql, Status.PROCESSING.value, claimer, now, now, file_id, Status.PROCESSING.value)
+        )
+    return rows[0] if rows else None
+
+
 @cache
 def _update_sql(names: tuple[str, ...]) -> str:
     columns = ", ".join(f'"{MediaFile._meta.fields[name].column_name}" = ?' for name in names)
@@ -98,9 +152,12 @@ def _update_claimed(file: MediaFile, **fields) -> bool:
     return bool(changed)
 
 
-def finish(file: MediaFile, status: Status, error: str | None = None, **fields) -> bool:
-    """Record a final outcome (COMPLETED, FAILED, CONFLICT, IGNORED) of a claimed file."""
-    return _update_claimed(file, status=status, error=error, **fields)
+def finish(
+    file: MediaFile, status: Status, error: str | None = None, reason: Reason | None = None, **fields
+) -> bool:
+    """Record a final outcome (COMPLETED, FAILED, CONFLICT, IGNORED) of a claimed file, with the
+    reason as a code (None for COMPLETED) and in words (`error`)."""
+    return _update_claimed(file, status=status, error=error, reason_code=reason, **fields)
 
 
 def retry_delay(attempts: int, base: int) -> float:
@@ -109,7 +166,13 @@ def retry_delay(attempts: int, base: int) -> float:
 
 
 def requeue(
-    file: MediaFile, reason: str, *, max_attempts: int, base_delay: int, spend_attempt=True
+    file: MediaFile,
+    reason: str,
+    *,
+    max_attempts: int,
+    base_delay: int,
+    spend_attempt=True,
+    code: Reason = Reason.NETWORK,
 ) -> Status:
     """Put a claimed file back to PENDING after a transient failure, or FAILED after the last try.
 
@@ -119,13 +182,14 @@ def requeue(
     attempts = file.attempts + (1 if spend_attempt else 0)
     if attempts >= max_attempts:
         error = f"gave up after {attempts} attempts: {reason}"
-        _update_claimed(file, status=Status.FAILED, error=error, attempts=attempts)
+        _update_claimed(file, status=Status.FAILED, error=error, reason_code=code, attempts=attempts)
         return Status.FAILED
     delay = retry_delay(max(attempts, 1), base_delay)
     _update_claimed(
         file,
         status=Status.PENDING,
         error=reason,
+        reason_code=code,
         attempts=attempts,
         next_attempt_at=time.time() + delay,
     )
@@ -169,6 +233,7 @@ def retry(ids: Iterable[int] = (), statuses: Iterable[str] = (Status.FAILED,)) -
             attempts=0,
             next_attempt_at=0,
             error=None,
+            reason_code=None,
             claimed_by=None,
             claimed_at=None,
             updated_at=time.time(),
@@ -176,6 +241,70 @@ def retry(ids: Iterable[int] = (), statuses: Iterable[str] = (Status.FAILED,)) -
         .where(where & (MediaFile.status != Status.PROCESSING))
         .execute()
     )
+
+
+# --- what the scanner finds about known files -----------------------------------------------
+
+
+def record_move(file_id: int, path: bytes, source_root: bytes) -> None:
+    """A known file found at a new path: follow it; if a worker had found it gone, it is back
+    (PENDING, due now) — decided by its reason code, never by the words of its error."""
+    now = time.time()
+    MediaFile.update(path=path, source_root=source_root, updated_at=now).where(
+        MediaFile.id == file_id
+    ).execute()
+    MediaFile.update(status=Status.PENDING, error=None, reason_code=None, next_attempt_at=0).where(
+        (MediaFile.id == file_id)
+        & (MediaFile.status == Status.FAILED)
+        & (MediaFile.reason_code == Reason.SOURCE_GONE)
+    ).execute()
+
+
+def restart_reused(
+    file_id: int, path: bytes, source_root: bytes, size: int, mtime: float, reason: str | None
+):
+    """An inode reused by a different file: its row starts over as a new file (IGNORED with
+    `reason`, else PENDING), its subtitles forgotten."""
+    now = time.time()
+    with MediaFile._meta.database.atomic("IMMEDIATE"):
+        MediaFile.update(
+            path=path,
+            source_root=source_root,
+            size=size,
+            mtime=mtime,
+            status=Status.IGNORED if reason else Status.PENDING,
+            error=reason,
+            reason_code=None,
+            attempts=0,
+            next_attempt_at=0,
+            claimed_by=None,
+            claimed_at=None,
+            parse=None,
+            media_type=None,
+            tmdb_id=None,
+            title=None,
+            year=None,
+            season=None,
+            episodes=None,
+            target=None,
+            match_source=None,
+            updated_at=now,
+        ).where(MediaFile.id == file_id).execute()
+        Subtitle.delete().where(Subtitle.video == file_id).execute()
+
+
+def remember_subtitle(video_id: int, source: str, target: str) -> None:
+    """A subtitle linked beside its video's library file (`list --json` shows it)."""
+    Subtitle.insert(path=source, video=video_id, target=target).on_conflict(
+        conflict_target=[Subtitle.path], update={Subtitle.video: video_id, Subtitle.target: target}
+    ).execute()
+
+
+def renumber_devices(rows: list[tuple[int, int]]) -> None:
+    """Known files whose file system got a new device number (a remount): (device, id) pairs."""
+    db = MediaFile._meta.database
+    with db.atomic("IMMEDIATE"):
+        db.cursor().executemany("UPDATE OR IGNORE media_file SET device = ? WHERE id = ?", rows)
 
 
 def counts() -> dict[str, int]:

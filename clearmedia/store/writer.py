@@ -11,7 +11,7 @@ from itertools import chain
 
 from loguru import logger
 
-from clearmedia.discover.rules import shown
+from clearmedia.files import shown
 from clearmedia.store.models import Status
 
 #: Rows per INSERT and transaction (fewer when SQLite allows fewer parameters in a statement).
@@ -147,10 +147,10 @@ class RowWriter:
         for file_id, _device, _inode, path, status, error in created:
             if status == PENDING:
                 self.new_ids.append(file_id)
-                _lazy.info("new file #{}: {}", lambda i=file_id: i, lambda p=path: shown(p))
+                _lazy.debug("new file #{}: {}", lambda i=file_id: i, lambda p=path: shown(p))
             else:
                 self.ignored += 1
-                _lazy.info(
+                _lazy.debug(
                     "ignored #{} {}: {}", lambda i=file_id: i, lambda p=path: shown(p), lambda e=error: e
                 )
 
