@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from clearmedia.config import Settings
+from clearmedia.library.layout import warn_if_layout_changed
 from clearmedia.store.db import open_database
 
 
@@ -21,6 +22,7 @@ def cmd_run(args, settings: Settings) -> int:
     from clearmedia.runtime import daemon
 
     open_database(settings.data_dir)
+    warn_if_layout_changed(settings, remember=not settings.dry_run)
     return daemon.run(settings)
 
 

@@ -37,19 +37,21 @@ from __future__ import annotations
 
 import os
 import re
-import string
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clearmedia.errors import NamingError
+from clearmedia.template import MAX_COMPONENT_BYTES, Token, validate_template  # noqa: F401 (re-exported)
+from clearmedia.template import Field as _Field
+from clearmedia.template import join as _join
+from clearmedia.template import tokens as _tokens
 
 if TYPE_CHECKING:
     from clearmedia.config import Settings
     from clearmedia.identify.types import Match
 
-MAX_COMPONENT_BYTES = 255
 #: The title field's limit, so a folder's tmdb id and a file's SxxEyy always fit.
 MAX_TITLE_BYTES = 180
 #: A video's file stem limit: room is left for subtitle suffixes such as `.zh-TW.forced.12.sup`.
@@ -80,61 +82,10 @@ PRESETS: dict[str, Preset] = {
     ),
 }
 
-FIELDS = ("title", "year", "tmdb_id", "season", "episode", "episode_last", "ext")
-EPISODE_FIELDS = ("season", "episode", "episode_last")
-_SAMPLE = {
-    "title": "Title",
-    "year": 2000,
-    "tmdb_id": 12345,
-    "season": 1,
-    "episode": 2,
-    "episode_last": 3,
-    "ext": ".mkv",
-}
-# [[fill]align][sign][z][#][0][width][grouping][.precision][type]
-_SPEC = re.compile(
-    r"(?:.?[<>=^])?[+\- ]?z?#?0?(?P<width>\d*)[,_]?(?:\.(?P<precision>\d+))?[bcdeEfFgGnosxX%]?", re.S
-)
 _FORBIDDEN = set('/\\*?"<>|')
 _RESERVED = re.compile(r"(?i)^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$")
 _YEAR_SEPARATORS = " -._"
 _EXT = re.compile(r"^\.[a-z0-9]{1,10}$")
-
-
-@dataclass(frozen=True)
-class _Field:
-    name: str
-    spec: str = ""
-    conversion: str | None = None
-
-    def text(self) -> str:
-        return (
-            "{"
-            + self.name
-            + (f"!{self.conversion}" if self.conversion else "")
-            + (f":{self.spec}" if self.spec else "")
-            + "}"
-        )
-
-
-Token = str | _Field
-
-
-def _tokens(template: str) -> list[Token]:
-    """Split a template into literal strings and fields; raise ValueError on unbalanced braces."""
-    tokens: list[Token] = []
-    for literal, name, spec, conversion in string.Formatter().parse(template):
-        if literal:
-            tokens.append(literal)
-        if name is not None:
-            tokens.append(_Field(name, spec or "", conversion))
-    return tokens
-
-
-def _join(tokens: list[Token]) -> str:
-    return "".join(
-        t.text() if isinstance(t, _Field) else t.replace("{", "{{").replace("}", "}}") for t in tokens
-    )
 
 
 # ---------------------------------------------------------------------------- sanitizing
@@ -191,68 +142,6 @@ def sanitize_component(name: str, suffix: str = "", limit: int = MAX_COMPONENT_B
 
 
 # ---------------------------------------------------------------------------- templates
-
-
-def _spec_problem(field: _Field) -> str | None:
-    if "{" in field.spec or "}" in field.spec:
-        return f"nested fields inside a format spec ({field.text()}) are not supported"
-    match = _SPEC.fullmatch(field.spec)
-    if match is None:
-        return f"bad format spec in {field.text()}"
-    for number in (match.group("width"), match.group("precision")):
-        if number and int(number) > MAX_COMPONENT_BYTES:
-            return f"the width in {field.text()} is larger than {MAX_COMPONENT_BYTES}"
-    try:
-        format(_SAMPLE[field.name], field.spec)
-    except (ValueError, TypeError) as error:
-        return f"bad format spec in {field.text()} ({error})"
-    return None
-
-
-def validate_template(text: str, kind: str | None = None) -> str | None:
-    """Given a MOVIE_TEMPLATE / EPISODE_TEMPLATE, return the problem in one sentence, or None.
-
-    `kind` ("movie" or "episode") adds the checks that depend on what the template is for.
-    """
-    if not text or not text.strip():
-        return "the template is empty"
-    if len(text) > 1000:
-        return "the template is longer than 1000 characters"
-    try:
-        tokens = _tokens(text)
-    except ValueError as error:
-        return f"its braces do not match ({error}); write {{{{ and }}}} for literal braces"
-    fields = [t for t in tokens if isinstance(t, _Field)]
-    names = {f.name for f in fields}
-    for field in fields:
-        if field.name not in FIELDS:
-            allowed = ", ".join("{" + f + "}" for f in FIELDS)
-            return f"unknown field {{{field.name}}} (allowed: {allowed})"
-        if field.conversion:
-            return f"conversions such as !{field.conversion} are not supported ({field.text()})"
-        problem = _spec_problem(field)
-        if problem:
-            return problem
-        if kind == "movie" and field.name in EPISODE_FIELDS:
-            return f"{{{field.name}}} is only for episodes (EPISODE_TEMPLATE), not for movies"
-    if not names & {"title", "tmdb_id"}:
-        return "it needs {title} or {tmdb_id}, or every file would get the same name"
-    if kind == "episode" and not names & {"episode", "episode_last"}:
-        return "it needs {episode}, or every episode of a season would get the same name"
-    if "ext" in names and not (isinstance(tokens[-1], _Field) and tokens[-1].name == "ext"):
-        return "{ext} must come last (it is the file's extension; it is added when left out)"
-    literal = "".join(t for t in tokens if isinstance(t, str))
-    if "\\" in literal:
-        return "use / between folders, not \\"
-    if text.startswith("/") or re.match(r"^[A-Za-z]:", text):
-        return "it must be relative to TARGET_DIR (no leading / or drive letter)"
-    rendered = _join(tokens).format(**_SAMPLE)
-    for part in rendered.split("/"):
-        if part.strip() in (".", ".."):
-            return "'.' and '..' are not allowed as folder names"
-        if not part.strip():
-            return "it has an empty folder name (// or a trailing /)"
-    return None
 
 
 def _drop_year(tokens: list[Token]) -> list[Token]:
@@ -387,12 +276,17 @@ def confine(target_dir: Path, components: list[str]) -> Path:
     return Path(target_dir, *components)
 
 
-def library_path(settings: Settings, match: Match, ext: str) -> Path:
+def library_path(settings: Settings, match: Match, ext: str, category: str | None = None) -> Path:
     """Given settings, a TMDB match and the video's extension, return its absolute library path.
 
+    A `category` (CATEGORY_FILE) becomes a folder after the template's first folder
+    (`Movies/华语电影/…`), or the first folder when the template has only one.
     Raise `NamingError` when no safe name can be built or the path would leave TARGET_DIR.
     """
     if settings.target_dir is None:
         raise NamingError("TARGET_DIR is not set")
     template = template_for(settings, match.media_type)
-    return confine(settings.target_dir, render_relative(template, match, ext))
+    components = render_relative(template, match, ext)
+    if category:
+        components.insert(1 if len(components) > 2 else 0, sanitize_component(category))
+    return confine(settings.target_dir, components)
