@@ -14,9 +14,10 @@ import sys
 import traceback
 from collections.abc import Iterable
 from typing import TextIO
-from urllib.parse import quote
 
 from loguru import logger
+
+from clearmedia.http import secret_variants
 
 #: syslog priorities for journald's `<N>` line prefix (SyslogLevelPrefix=yes is systemd's default).
 JOURNAL_PRIORITY = {"TRACE": 7, "DEBUG": 7, "INFO": 6, "SUCCESS": 6, "WARNING": 4, "ERROR": 3, "CRITICAL": 2}
@@ -76,8 +77,7 @@ class _Sink:
         self.stream = stream
         self.form = form
         # Longest first, so a secret containing another is replaced whole; URL-quoted forms too.
-        found = {variant for s in secrets if s for variant in (s, quote(s, safe=""))}
-        self.secrets = sorted(found, key=len, reverse=True)
+        self.secrets = secret_variants(secrets)
 
     def scrub(self, text: str) -> str:
         for secret in self.secrets:
