@@ -250,3 +250,14 @@ def test_a_malformed_category_file_exits_2_naming_it_and_the_line(tmp_path, comm
     assert f"CATEGORY_FILE {categories}, line" in result.stderr
     assert "Traceback" not in result.stderr
     assert not list((tmp_path / "library").rglob("*"))
+
+
+def test_identify_shows_the_category_folder_in_its_target(tmp_path):
+    with FakeTMDB(movies=MOVIES, shows=SHOWS) as tmdb:
+        env = base_env(tmp_path, TMDB_API_URL=tmdb.url, TMDB_LANGUAGE="en-US", CATEGORY_FILE=str(EXAMPLE))
+        result = run_cli("identify", "Sky.Blade.S01E02.1080p.mkv", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    target = json.loads(result.stdout)["target"]
+    assert target == str(
+        tmp_path / "library/TV Shows/日番/Sky Blade (2020) [tmdbid-92002]/Season 01/Sky Blade S01E02.mkv"
+    )

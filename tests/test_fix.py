@@ -176,3 +176,37 @@ def test_folder_fix_of_a_file_directly_in_the_download_folder_is_refused(tmp_pat
     result = run_cli("fix", str(row["id"]), "--tmdb", "movie/841", "--folder", env=env)
     assert result.returncode == 2
     assert "not in a folder of its own" in result.stderr
+
+
+def test_an_older_database_gains_the_manual_match_table_and_folder_choices_cover_later_files(tmp_path):
+    import sqlite3
+    from pathlib import Path
+
+    from clearmedia.store import overrides
+    from clearmedia.store.db import open_database
+    from clearmedia.store.models import MediaFile
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    schema_v1 = Path(__file__).parent / "fixtures" / "schema_v1.sql"
+    with sqlite3.connect(data_dir / "clearmedia.db") as old:
+        old.executescript(schema_v1.read_text())
+    old.close()
+    db = open_database(data_dir)
+    try:
+        assert "manual_match" in db.get_tables()
+        common = dict(device=1, source_root="/dl", size=1, mtime=1.0)
+        inside = MediaFile.create(inode=10, path="/dl/Pack S01/Sub/E01.mkv", **common)
+        beside = MediaFile.create(inode=11, path="/dl/Pack S01 Extra/E01.mkv", **common)
+        loose = MediaFile.create(inode=12, path="/dl/E01.mkv", **common)
+        overrides.remember_folder("/dl/Pack S01", overrides.Choice("tv", 1396))
+        assert overrides.lookup(inside) == overrides.Choice("tv", 1396)
+        assert overrides.lookup(beside) is None and overrides.lookup(loose) is None
+        overrides.remember_file(inside.id, overrides.Choice("tv", 1399, 2, (3,)))
+        assert overrides.lookup(inside) == overrides.Choice("tv", 1399, 2, (3,))
+        overrides.remember_folder("/dl/Pack S01", overrides.Choice("movie", 603))  # replaced, not added
+        assert (
+            overrides.lookup(MediaFile.create(inode=13, path="/dl/Pack S01/E02.mkv", **common)).tmdb_id == 603
+        )
+    finally:
+        db.close()
