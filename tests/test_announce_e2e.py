@@ -152,7 +152,7 @@ def test_the_daemon_refreshes_touched_folders_and_notifies_in_batches(tmp_path, 
     jellyfin, emby, plex, receiver = servers
     env = base_env(
         tmp_path, TMDB_API_URL=tmdb.url, TMDB_LANGUAGE="zh-CN", SCAN_INTERVAL="3600", SETTLE_SECONDS="0.3",
-        REFRESH_DELAY="1", NOTIFY_BATCH_SECONDS="1.5", LOG_LEVEL="DEBUG",
+        REFRESH_DELAY="2", NOTIFY_BATCH_SECONDS="2.5", LOG_LEVEL="DEBUG",
     )  # fmt: skip
     env.update(server_env(servers, tmp_path / "library"))
     daemon = DaemonProcess(env, tmp_path / "daemon.log")
@@ -212,7 +212,7 @@ def test_the_daemon_links_at_the_same_speed_with_every_server_and_notifier_down(
     finally:
         hanging.stop()
     print(f"daemon: 9 files in {baseline:.2f} s without servers, {elapsed:.2f} s with every one dead")
-    assert elapsed < baseline + 2, f"{elapsed:.1f} s with dead servers vs {baseline:.1f} s without"
+    assert elapsed < baseline + 3, f"{elapsed:.1f} s with dead servers vs {baseline:.1f} s without"
     assert hanging.hits >= 1, "the hanging server was never asked"
     assert_no_secret(log)
 
