@@ -11,6 +11,8 @@ pack share one show request and one season request.
 
 from __future__ import annotations
 
+import dataclasses
+
 from clearmedia.errors import IdentifyError
 from clearmedia.identify.similarity import normalize_title
 from clearmedia.identify.types import ParsedName
@@ -109,6 +111,9 @@ class EpisodeResolver:
                 episode = self._within_season(parsed.season, parsed.absolute_episode, counts)
                 return _verified(name, counts, parsed.season, (episode,))
             return parsed.season, ()
+        if parsed.absolute_episode and parsed.season_hint in ("final", "arc"):
+            # "Show - Arc-hen - 03": counted within the arc or final season, not from the show's start
+            parsed = dataclasses.replace(parsed, episodes=(parsed.absolute_episode,), absolute_episode=None)
         if parsed.absolute_episode:
             return _absolute(name, counts, (parsed.absolute_episode,))
         if parsed.episodes:

@@ -45,7 +45,7 @@ def year_score(wanted: int | None, found: int | None, media_type: str) -> float:
     if distance == 0:
         return 1.0
     if media_type == "tv" and wanted > found:
-        return 0.5  # a later year in a tv name is often the season's year
+        return 0.25  # a later year in a tv name may be a season's: _check_season_years gives it full credit
     return {1: 0.75, 2: 0.15}.get(distance, 0.0)
 
 
@@ -322,7 +322,9 @@ class Matcher:
         fitting = [
             pool[(c.media_type, c.tmdb_id)]
             for c in found
-            if year_score(query.wanted_year, c.year, c.media_type) >= 0.75 or query.wanted_year is None
+            if query.wanted_year is None
+            or year_score(query.wanted_year, c.year, c.media_type) >= 0.75
+            or (c.media_type == "tv" and c.year is not None and query.wanted_year > c.year)  # a season's year
         ]
         fitting = [c for c in fitting if not c.alt_checked][:ALT_TITLE_CHECKS]
         for cand in fitting:
@@ -331,6 +333,7 @@ class Matcher:
             cand.titles = list(dict.fromkeys(cand.titles + _other_titles(details)))
             cand.origin_country = cand.origin_country or tuple(details.get("origin_country") or ())
             self._score(cand, parsed, query)
+            self._check_season_years(cand, parsed, query)
         return _best(pool)
 
 
