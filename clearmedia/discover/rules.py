@@ -46,13 +46,34 @@ EXTRAS_FOLDERS = {
     b"deletedscenes": "extra",
     b"interview": "extra",
     b"interviews": "extra",
+    # Japanese BD/anime extras: menus, creditless openings/endings, promos, commercials, bonuses
+    b"menu": "extra",
+    b"menus": "extra",
+    b"nc": "extra",
+    b"ncop": "extra",
+    b"nced": "extra",
+    b"ncopned": "extra",
+    b"pv": "extra",
+    b"pvs": "extra",
+    b"cm": "extra",
+    b"cms": "extra",
+    b"preview": "extra",
+    b"previews": "extra",
+    b"tokuten": "extra",
+    b"bonus": "extra",
+    "特典".encode(): "extra",
+    "映像特典".encode(): "extra",
 }
 _SEP = rb"(?:^|[\W_])"
 _END = rb"(?=[\W_]|$)"
 #: One cheap search that every file name passes through; only a hit runs the rules below.
 _MAYBE_EXTRA = re.compile(
-    rb"sample|trailer|featurette|nc|creditless|-(?:behindthescenes|deleted|interview|extra)$"
+    rb"sample|trailer|featurette|nc|creditless|menu|pv|cm|preview|tokuten|bonus|"
+    + "特典".encode()
+    + rb"|-(?:behindthescenes|deleted|interview|extra)$"
 )
+#: An episode marker: "Show.S01E03.Bonus.Round" is an episode, not a bonus (words like CM, PV, Bonus).
+_EPISODE_MARK = re.compile(rb"(?:^|[\W_])s\d{1,2}e\d{1,3}|(?:^|[\W_])\d{1,2}x\d{2}(?:[\W_]|$)")
 #: (pattern on the lower-case file name without extension, reason shown to people)
 NAME_RULES = (
     (re.compile(_SEP + rb"sample" + _END), "sample file"),
@@ -62,6 +83,13 @@ NAME_RULES = (
         re.compile(_SEP + rb"(?:nc[\W_]?(?:op|ed)|creditless[\W_]?(?:op|ed|opening|ending))\d*" + _END),
         "creditless opening/ending (NCOP/NCED)",
     ),
+    # bracketed or ending the name ("[Menu01]", "Show - PV2"): "Bonus.Family.2020" is a film
+    (re.compile(_SEP + rb"menu[\W_]?\d*(?:[\])]|[\W_]*$)"), "BD menu"),
+    (
+        re.compile(_SEP + rb"(?:pv|cm|preview|tokuten|bonus)[\W_]?\d*(?:[\])]|[\W_]*$)"),
+        "extra (PV, CM, preview, bonus)",
+    ),
+    (re.compile("特典".encode()), "extra (特典)"),
     # Plex's names for extras beside a movie (`Heat (1995)-featurette.mkv` is caught above).
     (re.compile(rb"-(?:behindthescenes|deleted|interview|extra)$"), "extra (Plex-style suffix)"),
 )
@@ -70,7 +98,7 @@ _NOT_WORD = re.compile(rb"[\W_]+")
 
 def folder_reason(name: bytes) -> str | None:
     """Given a folder name, the reason every video below it is IGNORED (extras folders), else None."""
-    kind = EXTRAS_FOLDERS.get(_NOT_WORD.sub(b"", name.lower()))
+    kind = EXTRAS_FOLDERS.get(_NOT_WORD.sub(b"", name.lower())) or EXTRAS_FOLDERS.get(name.strip().lower())
     if kind is None:
         return None
     if kind == "sample":
@@ -83,6 +111,8 @@ def name_reason(stem_lower: bytes) -> str | None:
     if _MAYBE_EXTRA.search(stem_lower):
         for pattern, reason in NAME_RULES:
             if pattern.search(stem_lower):
+                if reason.startswith(("BD menu", "extra (PV")) and _EPISODE_MARK.search(stem_lower):
+                    continue  # "Show.S01E03.Bonus.Round": an episode whose title has the word
                 return reason
     return None
 

@@ -124,6 +124,11 @@ def truncate_utf8(text: str, limit: int) -> str:
     return data[:limit].decode("utf-8", "ignore")
 
 
+#: Dots, spaces and invisible format characters before the first visible character: a name that
+#: starts with "." (even behind a zero-width space) is hidden by media servers and file managers.
+_LEADING_HIDDEN = re.compile(r"^[\s.\u200b-\u200f\u2060\ufeff\u00ad]+")
+
+
 def sanitize_component(name: str, suffix: str = "", limit: int = MAX_COMPONENT_BYTES) -> str:
     """Given one path component (and a suffix to keep whole, e.g. `.mkv`), return a safe name.
 
@@ -131,7 +136,7 @@ def sanitize_component(name: str, suffix: str = "", limit: int = MAX_COMPONENT_B
     name + suffix fit in `limit` bytes. Raise `NamingError` when nothing usable is left.
     """
     suffix = clean_text(suffix).replace(" ", "")
-    stem = clean_text(name).strip(" .")
+    stem = _LEADING_HIDDEN.sub("", clean_text(name)).strip(" .")  # servers hide names starting with "."
     stem = truncate_utf8(stem, limit - len(suffix.encode("utf-8"))).rstrip(" .")
     if not stem:
         shown = name if len(name) < 80 else name[:77] + "..."
