@@ -294,3 +294,34 @@ def test_scan_asks_once_per_season_pack_and_shows_the_tokens(tmp_path, env, batc
     assert status["llm"]["prompt_tokens"] > 0 and status["llm"]["completion_tokens"] > 0
     tokens = f"{status['llm']['prompt_tokens']:,} prompt + {status['llm']['completion_tokens']:,} completion tokens"
     assert f"LLM: {requests} request{'s' if requests > 1 else ''}, {tokens}" in result.stdout
+
+
+def test_sigterm_while_a_batch_is_asked_leaves_no_file_in_progress(tmp_path, env):
+    import signal
+    import sqlite3
+
+    from tests.helpers import wait_for
+
+    for path in EPISODES:
+        make_video(tmp_path / "downloads" / path)
+    with FakeTMDB() as tmdb, FakeLLM() as llm:
+        llm.delay = 1.0
+        env.update(
+            TMDB_API_URL=tmdb.url, TMDB_LANGUAGE="en-US", PARSER="llm", LLM_BATCH_SIZE="4", WORKERS="2"
+        )
+        env.update(
+            OPENAI_BASE_URL=llm.url, OPENAI_API_KEY=llm.api_key, SCAN_INTERVAL="3600", SETTLE_SECONDS="1"
+        )
+        with open(tmp_path / "daemon.log", "wb") as log:
+            daemon = subprocess.Popen(
+                [sys.executable, "-m", "clearmedia", "run"], env=env, stdout=log, stderr=log
+            )
+            try:
+                wait_for(lambda: batch_requests(llm), timeout=30, what="a batch request")
+            finally:
+                daemon.send_signal(signal.SIGTERM)
+                assert daemon.wait(20) == 0
+    with sqlite3.connect(tmp_path / "data" / "clearmedia.db") as db:
+        statuses = [status for (status,) in db.execute("SELECT status FROM media_file")]
+    assert len(statuses) == len(EPISODES)
+    assert "PROCESSING" not in statuses and "PENDING" in statuses

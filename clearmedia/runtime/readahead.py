@@ -37,25 +37,43 @@ class ReadAhead:
         self.size = settings.llm_batch_size if settings.effective_parser == "llm" else 1
         self._lock = threading.Lock()
         self._waiting: deque[MediaFile] = deque()
+        self._fetching = 0  # workers claiming a batch right now
 
     def __call__(self) -> MediaFile | None:
         return self.claim()
 
     def claim(self) -> MediaFile | None:
-        """The next claimed file: one kept from a batch, else the first of a new batch, else None."""
-        with self._lock:
-            if self._waiting:
-                return self._waiting.popleft()
+        """The next claimed file: one kept from a batch, else the first of a new batch, else None.
+
+        When fewer than a batch are kept, one worker claims and reads the next batch before
+        taking its file, while the others go on with what is kept: the pool never waits for the
+        LLM all at once.
+        """
         if self.size <= 1:
             return queue.claim(self.claimer)
+        with self._lock:
+            file = self._waiting.popleft() if self._waiting else None
+            fetch = file is None or (len(self._waiting) < self.size and not self._fetching)
+            self._fetching += fetch
+        if not fetch:
+            return file
+        try:
+            files = self._fetch()
+        finally:
+            with self._lock:
+                self._fetching -= 1
+        if file is None and files:
+            file, files = files[0], files[1:]
+        with self._lock:
+            self._waiting.extend(files)
+        return file
+
+    def _fetch(self) -> list[MediaFile]:
+        """Claim the next batch and read its names (any worker may; each claims other files)."""
         files = queue.claim_batch(self.claimer, self.size)
-        if not files:
-            return None
         if len(files) > 1:
             self._read(files)
-            with self._lock:
-                self._waiting.extend(files[1:])
-        return files[0]
+        return files
 
     def release_all(self) -> int:
         """Give every file claimed but not handed out back to PENDING (a stop); return how many."""
