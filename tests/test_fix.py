@@ -210,3 +210,35 @@ def test_an_older_database_gains_the_manual_match_table_and_folder_choices_cover
         )
     finally:
         db.close()
+
+
+@pytest.mark.slow
+def test_a_fixed_season_pack_stays_fixed_through_a_daemon_restart_and_its_rescan(tmp_path, tmdb):
+    from tests.test_daemon import DaemonProcess, wait_for
+
+    env = base_env(tmp_path, TMDB_API_URL=tmdb.url, TMDB_LANGUAGE="en-US", SCAN_INTERVAL="3600")
+    pack = tmp_path / "downloads" / "Heisenberg.Chronicles.S01.1080p"
+    for number in (1, 2):
+        make_video(pack / f"Heisenberg.Chronicles.S01E0{number}.1080p.mkv")
+    scan(env)
+    first = rows(env)["Heisenberg.Chronicles.S01E01.1080p.mkv"]
+    assert run_cli("fix", str(first["id"]), "--tmdb", "tv/1396", "--folder", env=env).returncode == 0
+    ids = [str(r["id"]) for r in rows(env).values()]
+    assert run_cli("retry", *ids, env=env).returncode == 0  # due again: the daemon decides anew
+    make_video(pack / "Heisenberg.Chronicles.S01E03.1080p.mkv")  # found by the daemon's first rescan
+    daemon = DaemonProcess(env, tmp_path / "daemon.log")
+    try:
+        daemon.wait_ready()
+
+        def all_fixed():
+            found = rows(env)
+            return len(found) == 3 and all(
+                (r["status"], r["tmdb_id"], r["match_source"]) == ("COMPLETED", 1396, "manual")
+                for r in found.values()
+            )
+
+        wait_for(all_fixed, timeout=20, what="the pack linked again as the fixed show")
+    finally:
+        assert daemon.stop() == 0
+    season = tmp_path / "library/TV Shows/Breaking Bad (2008) [tmdbid-1396]/Season 01"
+    assert sorted(p.name for p in season.iterdir()) == [f"Breaking Bad S01E0{n}.mkv" for n in (1, 2, 3)]
