@@ -110,3 +110,14 @@ def test_a_file_never_linked_just_becomes_ignored(tmp_path, env):
     result = run_cli("unlink", str(row["id"]), env=env)
     assert result.returncode == 0, result.stderr
     assert rows(env)["Completely.Unknown.Thing.2019.mkv"]["status"] == "IGNORED"
+
+
+def test_jellyfin_is_told_the_folder_lost_its_files(tmp_path, env):
+    from tests.fakes.fake_media_servers import FakeJellyfin
+
+    source, _, row = linked_movie(tmp_path, env)
+    with FakeJellyfin() as jellyfin:
+        env = dict(env, JELLYFIN_URL=jellyfin.url, JELLYFIN_API_KEY=jellyfin.api_key)
+        result = run_cli("unlink", str(row["id"]), env=env)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert (str(tmp_path / "library" / MOVIE), "Deleted") in jellyfin.updates()
