@@ -28,8 +28,10 @@ from clearmedia import __version__
 from clearmedia.config import Settings
 from clearmedia.runtime.health import HealthServer
 from clearmedia.runtime.systemd import Notifier, status_line
+from clearmedia.runtime.wakeup import RunLock, WakeWatcher
 from clearmedia.runtime.workers import DryRunSource, WorkerPool, close_db
 from clearmedia.store import queue
+from clearmedia.store.db import data_dir_problem
 from clearmedia.store.models import MediaFile, Meta, Status
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -40,6 +42,8 @@ RECLAIM_INTERVAL = 30.0
 #: The STATUS line (queue counts) is refreshed after activity, at least this often when idle.
 STATUS_IDLE = 60.0
 PROGRESS_INTERVAL = 10.0
+#: Seconds between looks at whether DATA_DIR can be written.
+DATA_CHECK_INTERVAL = 2.0
 #: The main loop counts as stalled (health 503) when its heartbeat is older than this.
 STALL_AFTER = 60.0
 
@@ -50,10 +54,17 @@ STALL_AFTER = 60.0
 class Rescanner:
     """A full scan at start (in its own thread, so startup is quick), then every SCAN_INTERVAL s."""
 
-    def __init__(self, settings: Settings, found: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        found: Callable[[], None],
+        unsettled: Callable[[list[str]], None] = lambda p: None,
+    ) -> None:
         self.settings = settings
         self._found = found
+        self._unsettled = unsettled
         self._stop = threading.Event()
+        self._poke = threading.Event()
         self._thread: threading.Thread | None = None
         self.last_scan: str | None = None
         self.scans = 0
@@ -66,8 +77,13 @@ class Rescanner:
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    def poke(self) -> None:
+        """Scan now instead of at the next SCAN_INTERVAL (e.g. DATA_DIR can be written again)."""
+        self._poke.set()
+
     def stop(self, timeout: float = 1.0) -> None:
         self._stop.set()
+        self._poke.set()
         if self._thread is not None:
             self._thread.join(timeout)  # a walk in progress is not interrupted; it is a daemon thread
 
@@ -78,13 +94,15 @@ class Rescanner:
         try:
             while not self._stop.is_set():
                 try:
-                    scanner.scan_all()
+                    report = scanner.scan_all()
                     self._found()  # new files, or files whose retry came due: wake idle workers
+                    self._unsettled(report.unsettled_paths)  # looked at again SETTLE_SECONDS later
                 except Exception:
                     logger.exception("rescan failed; trying again in {} s", self.settings.scan_interval)
                 self.scans += 1
                 self.last_scan = datetime.now(UTC).isoformat(timespec="seconds")
-                self._stop.wait(self.settings.scan_interval)
+                self._poke.wait(self.settings.scan_interval)
+                self._poke.clear()
         finally:
             close_db()
 
@@ -100,8 +118,10 @@ class Progress:
         self._samples: deque[tuple[float, int]] = deque([(now, 0)])
         self._last_done = 0
 
-    def line(self, now: float, done: int, counts: dict[str, int]) -> str | None:
-        """A progress line when work was done since the last call and files still wait, else None."""
+    def line(self, now: float, done: int, counts: dict[str, int], blocked: str | None = None) -> str | None:
+        """A progress line when work was done since the last call and files still wait, else None.
+
+        `blocked` (a rejected key) replaces the rate and time left with what blocks the files."""
         self._samples.append((now, done))
         while len(self._samples) > 2 and now - self._samples[0][0] > self.window:
             self._samples.popleft()
@@ -109,6 +129,8 @@ class Progress:
         remaining = counts.get(Status.PENDING, 0) + counts.get(Status.PROCESSING, 0)
         if not worked or remaining < 1:
             return None
+        if blocked:  # nothing can be done until the user acts: promise no finish time
+            return f"progress: {done} done, {remaining} waiting: {blocked}"
         first_time, first_done = self._samples[0]
         rate = (done - first_done) / (now - first_time) if now > first_time else 0.0
         eta = _duration(remaining / rate) if rate > 0 else "unknown"
@@ -141,6 +163,8 @@ class Daemon:
         self.started = time.time()
         self._heartbeat = time.monotonic()
         self._stop_signal: str | None = None
+        self._running = False  # health answers 503 "starting" until the watcher runs
+        self._data_problem: str | None = None  # DATA_DIR cannot be written (full, read-only)
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
@@ -169,8 +193,15 @@ class Daemon:
         """What /health reports (called on the health server's threads)."""
         problems = []
         watcher = self.watcher.mode if self.watcher is not None else "stopped"
+        if not self._running:
+            return {"watcher": watcher, "starting": True, "problems": [], "last_scan": None}
         if watcher == "stopped":
             problems.append("the file watcher is not running")
+        problems.extend(p for p in (self._data_problem,) if p)
+        if self.pool is not None:
+            problems.extend(
+                p for p in (self.pool.problem, self.pool.blocked) if p and p != self._data_problem
+            )
         if self.pool is not None and self.pool.alive < self.pool.size:
             problems.append(f"only {self.pool.alive} of {self.pool.size} worker threads are running")
         if self.rescanner is not None and not self.rescanner.alive:
@@ -191,13 +222,14 @@ class Daemon:
         return {"watcher": watcher, "problems": problems, "last_scan": last_scan, "workers": workers}
 
     # --- start -------------------------------------------------------------------------------
-    def _process(self, file: MediaFile) -> None:
+    def _process(self, file: MediaFile):
         from clearmedia import pipeline
 
         if self.settings.dry_run:
-            pipeline.dry_run(file, self.settings, self.identifier)
-        else:
-            pipeline.process_file(file, self.settings, self.identifier)
+            decision = pipeline.decide_safely(file, self.settings, self.identifier)
+            logger.info("DRY RUN {}", decision.describe())
+            return None
+        return pipeline.process(file, self.settings, self.identifier)
 
     def _warm_up(self) -> None:
         """Import the parsers and run guessit once in the background, so the first file after a
@@ -215,11 +247,6 @@ class Daemon:
 
         threading.Thread(target=warm, name="warm-up", daemon=True).start()
 
-    def _requeue(self, file: MediaFile, reason: str) -> None:
-        queue.requeue(
-            file, reason, max_attempts=self.settings.max_attempts, base_delay=self.settings.retry_delay
-        )
-
     def _start(self) -> None:
         from clearmedia import pipeline
         from clearmedia.discover.scanner import Scanner
@@ -233,6 +260,10 @@ class Daemon:
             logger.info("{} file(s) left in progress by a stopped ClearMedia are PENDING again", reclaimed)
         self.identifier = Identifier(settings)
         self._warm_up()
+        if not settings.dry_run:
+            from clearmedia import announce
+
+            announce.start(settings)  # media servers and notices, on threads of their own
         if settings.dry_run:
             source = DryRunSource()
             self.pool = WorkerPool(
@@ -244,10 +275,17 @@ class Daemon:
             )
             logger.warning("DRY_RUN: decisions are logged, no link is created and no state changes")
         else:
-            self.pool = WorkerPool(settings.workers, self._process, requeue=self._requeue)
+            from clearmedia.runtime.readahead import ReadAhead  # LLM_BATCH_SIZE files per LLM request
+
+            self.pool = WorkerPool(
+                settings.workers, self._process, claim=ReadAhead(settings, self.identifier)
+            )
         self.pool.start()
-        self.rescanner = Rescanner(settings, self.pool.wake)
-        self.rescanner.start()
+        if not settings.dry_run:  # `clearmedia add` wakes us instead of processing files itself
+            self.run_lock = RunLock(settings.data_dir)
+            self.run_lock.acquire()
+            self.wakeup = WakeWatcher(settings.data_dir, self.pool.wake)
+            self.wakeup.start()
         scanner = Scanner(settings)
 
         def consider(path):
@@ -265,6 +303,29 @@ class Daemon:
                 error,
                 settings.scan_interval,
             )
+        # After the watcher exists: the first scan's unsettled files go to its settle tracker.
+        self.rescanner = Rescanner(settings, self.pool.wake, self._track_unsettled)
+        self.rescanner.start()
+        self._running = True
+
+    def _check_data_dir(self) -> None:
+        """Notice DATA_DIR turning unwritable (health 503), and resume by itself once it is back."""
+        problem = data_dir_problem(self.settings.data_dir)
+        if problem and problem != self._data_problem:
+            logger.error(problem)
+        elif problem is None and self._data_problem is not None:
+            logger.info("DATA_DIR {} can be written again; carrying on", self.settings.data_dir)
+            if self.rescanner is not None:
+                self.rescanner.poke()  # what the watcher could not record meanwhile
+            if self.pool is not None:
+                self.pool.wake()
+        self._data_problem = problem
+
+    def _track_unsettled(self, paths: list[str]) -> None:
+        """Files a rescan found not yet settled are looked at again SETTLE_SECONDS later."""
+        watcher = self.watcher
+        if watcher is not None and paths:
+            watcher.track(paths)
 
     # --- main loop ---------------------------------------------------------------------------
     def _tick_seconds(self) -> float:
@@ -286,6 +347,7 @@ class Daemon:
         tick = self._tick_seconds()
         progress = Progress(time.monotonic())
         next_reclaim = time.monotonic() + RECLAIM_INTERVAL
+        next_data_check = 0.0
         next_status, seen_activity = 0.0, None
         next_progress = time.monotonic() + PROGRESS_INTERVAL
         counts: dict[str, int] = {}
@@ -294,6 +356,9 @@ class Daemon:
             self._heartbeat = now
             self.notifier.watchdog_ping(now)
             try:
+                if now >= next_data_check:
+                    next_data_check = now + DATA_CHECK_INTERVAL
+                    self._check_data_dir()
                 if now >= next_reclaim:
                     next_reclaim = now + RECLAIM_INTERVAL
                     if queue.reclaim_dead():
@@ -311,7 +376,7 @@ class Daemon:
                     self.notifier.status(status_line(counts))
                 if now >= next_progress:
                     next_progress = now + PROGRESS_INTERVAL
-                    line = progress.line(now, self.pool.done, counts)
+                    line = progress.line(now, self.pool.done, counts, self.pool.blocked)
                     if line:
                         logger.info(line)
             except Exception:
@@ -331,9 +396,16 @@ class Daemon:
         )
         if self.watcher is not None:
             self.watcher.stop()
+        if getattr(self, "wakeup", None) is not None:
+            self.wakeup.stop()
         if self.rescanner is not None:
             self.rescanner.stop()
         released = self.pool.stop(STOP_GRACE) if self.pool is not None else 0
+        from clearmedia import announce
+
+        announce.stop(3.0)  # send what is gathered; a dead server costs at most 3 s
+        if getattr(self, "run_lock", None) is not None:
+            self.run_lock.release()
         self.health.stop()
         if self.identifier is not None:
             try:

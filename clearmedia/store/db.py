@@ -6,6 +6,7 @@ step by step instead of losing it, and refuses one made by a newer ClearMedia.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,6 +45,24 @@ def data_dir_cause(error: BaseException) -> str | None:
         if words in text:
             return cause
     return None
+
+
+def data_dir_problem(folder: Path) -> str | None:
+    """Can DATA_DIR take writes now? A cheap look (statvfs, access) for the daemon's health:
+    a sentence naming DATA_DIR and the cause, or None when it looks writable."""
+    try:
+        vfs = os.statvfs(folder)
+    except OSError as error:
+        return f"DATA_DIR {folder} cannot be read: {error.strerror or error}"
+    if vfs.f_flag & os.ST_RDONLY:
+        cause = "read-only"
+    elif vfs.f_bavail == 0 or (vfs.f_files and vfs.f_favail == 0):
+        cause = "disk full"
+    elif not os.access(folder, os.W_OK):
+        cause = "not writable (permission denied)"
+    else:
+        return None
+    return f"DATA_DIR {folder} cannot be written: {cause}; files wait until it can"
 
 
 def data_dir() -> Path | None:

@@ -17,7 +17,7 @@ from functools import cache
 from peewee import fn
 
 from clearmedia.errors import Reason
-from clearmedia.store.models import MediaFile, Status, Subtitle
+from clearmedia.store.models import ManualMatch, MediaFile, Status, Subtitle
 
 MAX_RETRY_DELAY = 3600
 #: A claim by another host is only taken back after this long (its process cannot be checked).
@@ -291,6 +291,7 @@ def restart_reused(
             updated_at=now,
         ).where(MediaFile.id == file_id).execute()
         Subtitle.delete().where(Subtitle.video == file_id).execute()
+        ManualMatch.delete().where(ManualMatch.file == file_id).execute()  # `fix` chose for the old file
 
 
 def remember_subtitle(video_id: int, source: str, target: str) -> None:
