@@ -32,6 +32,7 @@ def _identify_relative(settings: Settings, name: str) -> str:
 
 def cmd_identify(args, settings: Settings) -> int:
     from clearmedia.identify import Identifier
+    from clearmedia.library.categories import category_for
     from clearmedia.library.naming import library_path
 
     open_database(settings.data_dir)
@@ -39,13 +40,14 @@ def cmd_identify(args, settings: Settings) -> int:
     identifier = Identifier(settings)
     try:
         result = identifier.identify(relative)
+        category = category_for(settings, identifier.client, result.match)  # CATEGORY_FILE's folder
     finally:
         identifier.close()
     target = None
     reason = result.reason
     if result.match is not None:
         try:
-            target = str(library_path(settings, result.match, Path(relative).suffix or ".mkv"))
+            target = str(library_path(settings, result.match, Path(relative).suffix or ".mkv", category))
         except ClearMediaError as error:
             reason = str(error)
     match = result.match

@@ -108,11 +108,19 @@ def _date(entry: Movie | Show) -> str:
     return entry.release_date if isinstance(entry, Movie) else entry.first_air_date
 
 
+_GENRE_NAMES = {16: "Animation", 18: "Drama", 99: "Documentary", 10762: "Kids", 10764: "Reality", 10767: "Talk"}
+
+
+def _genres(ids) -> list[dict]:
+    """Details list genres as objects; search results as `genre_ids`."""
+    return [{"id": i, "name": _GENRE_NAMES.get(i, str(i))} for i in ids]
+
+
 def _movie_json(m: Movie, language: str | None, full: bool = False) -> dict:
     data = {
         "adult": False,
         "backdrop_path": f"/backdrop{m.id}.jpg",
-        "genre_ids": [18],
+        "genre_ids": list(m.genres),
         "id": m.id,
         "original_language": m.original_language,
         "original_title": m.original,
@@ -128,7 +136,12 @@ def _movie_json(m: Movie, language: str | None, full: bool = False) -> dict:
     if full:
         data.pop("genre_ids")
         data.update(
-            genres=[{"id": 18, "name": "Drama"}], runtime=120, status="Released", imdb_id=f"tt{m.id:07d}"
+            genres=_genres(m.genres),
+            production_countries=[{"iso_3166_1": c, "name": c} for c in m.production_countries],
+            origin_country=m.production_countries,
+            runtime=120,
+            status="Released",
+            imdb_id=f"tt{m.id:07d}",
         )
     return data
 
@@ -137,7 +150,7 @@ def _tv_json(s: Show, language: str | None, full: bool = False) -> dict:
     data = {
         "adult": False,
         "backdrop_path": f"/backdrop{s.id}.jpg",
-        "genre_ids": [18],
+        "genre_ids": list(s.genres),
         "id": s.id,
         "origin_country": s.origin_country,
         "original_language": s.original_language,
@@ -154,7 +167,8 @@ def _tv_json(s: Show, language: str | None, full: bool = False) -> dict:
         data.pop("genre_ids")
         regular = [x for x in s.seasons if x.season_number > 0]
         data.update(
-            genres=[{"id": 18, "name": "Drama"}],
+            genres=_genres(s.genres),
+            production_countries=[{"iso_3166_1": c, "name": c} for c in s.origin_country],
             number_of_seasons=len(regular),
             number_of_episodes=sum(x.episode_count for x in regular),
             status="Returning Series",

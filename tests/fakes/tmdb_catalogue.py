@@ -23,8 +23,14 @@ class Movie:
     popularity: float
     alt: tuple[str, ...] = ()
     overview: str = ""
+    genres: tuple[int, ...] = (18,)  # TMDB genre ids (18 Drama, 16 Animation, 99 Documentary …)
+    countries: tuple[str, ...] = ()  # production_countries; () means the usual one for original_language
 
     media_type = "movie"
+
+    @property
+    def production_countries(self) -> list[str]:
+        return list(self.countries) or [_LANGUAGE_COUNTRY.get(self.original_language, "US")]
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,7 @@ class Show:
     alt: tuple[str, ...] = ()
     overview: str = ""
     country: str = ""  # ISO 3166-1; "" means the usual one for original_language (en: US)
+    genres: tuple[int, ...] = (18,)  # TMDB genre ids (16 Animation, 99 Documentary, 10764 Reality …)
 
     media_type = "tv"
 
