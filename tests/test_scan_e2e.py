@@ -244,7 +244,8 @@ def test_identify_json_shape_and_writes_nothing(tmp_path, env, tmdb):
     )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) >= {"parse", "match", "candidates", "target"}
+    assert set(data) >= {"parse", "match", "candidates", "target", "readings", "verdict"}
+    assert data["readings"]["rules"]["title"] == "The Matrix" and data["verdict"]["source"] == "guessit"
     assert set(data["match"]) >= {"tmdb_id", "media_type", "title", "year", "score"}
     assert data["target"].startswith(str(tmp_path / "library" / "Movies" / "The Matrix (1999)"))
     assert library_files(tmp_path / "library") == []

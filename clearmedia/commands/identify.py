@@ -30,6 +30,10 @@ def _identify_relative(settings: Settings, name: str) -> str:
     return name
 
 
+def _described(parse) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in parse.to_dict().items() if v not in (None, [], ()))
+
+
 def cmd_identify(args, settings: Settings) -> int:
     from clearmedia.identify import Identifier
     from clearmedia.library.categories import category_for
@@ -52,22 +56,17 @@ def cmd_identify(args, settings: Settings) -> int:
             reason = str(error)
     match = result.match
     if args.json:
-        print_json(
-            {
-                "parse": result.parse.to_dict(),
-                "match": None if match is None else match.to_dict(),
-                "candidates": result.candidates,
-                "target": target,
-                "reason": reason,
-            }
-        )
+        print_json({**result.to_dict(), "target": target, "reason": reason})
     else:
         parse = result.parse
         print(f"name:       {printable(relative)}")
+        for reader, reading in result.readings.items():
+            print(f"{reader + ' read:':<12}{_described(reading) if reading else 'nothing'}")
         print(
-            "parsed:     "
-            + ", ".join(f"{k}={v!r}" for k, v in parse.to_dict().items() if v not in (None, [], ()))
+            f"verdict:    {_described(parse)}" + (f" (titles from {result.source})" if result.source else "")
         )
+        for note in result.notes:
+            print(f"            {note}")
         if result.candidates:
             print("candidates:")
             rows = [
