@@ -221,6 +221,7 @@ def test_sigterm_finishes_files_in_progress_and_exits_0(tmp_path, tmdb):
         env = daemon_env(
             tmp_path, tmdb, PARSER="llm", OPENAI_BASE_URL=llm.url, OPENAI_API_KEY=llm.api_key, WORKERS="2"
         )
+        env["LLM_BATCH_SIZE"] = "1"  # one request per file in progress (batches: tests/test_llm_batch.py)
         for name in EPISODES[:8]:
             make_video(tmp_path / "downloads" / name)
         daemon = DaemonProcess(env, tmp_path / "daemon.log")

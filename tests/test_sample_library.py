@@ -45,14 +45,19 @@ def expected_name(row: dict) -> str:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("parser", ["llm", "llm-imperfect", "guessit"])
-def test_sample_downloads_become_the_contract_layout(tmp_path, env, parser):
-    """`llm-imperfect`: the fake LLM answers like a real model (FIDELITY.md), flaws and all."""
+@pytest.mark.parametrize("batch_size", ["20", "1"])
+def test_sample_downloads_become_the_contract_layout(tmp_path, env, parser, batch_size):
+    """`llm-imperfect`: the fake LLM answers like a real model (FIDELITY.md), flaws and all.
+    LLM_BATCH_SIZE 20 and 1: names asked many per request are read as right as one per request."""
+    if parser == "guessit" and batch_size == "1":
+        pytest.skip("no LLM requests to batch")
     downloads, library = tmp_path / "downloads", tmp_path / "library"
     build(downloads)
     before = {p: fingerprint(p) for p in downloads.rglob("*") if p.is_file()}
     with FakeTMDB() as tmdb, FakeLLM(imperfect=parser == "llm-imperfect") as llm:
         env.update(TMDB_API_URL=tmdb.url, TMDB_LANGUAGE="en-US", PARSER=parser.split("-")[0])
         env.update(OPENAI_BASE_URL=llm.url, OPENAI_API_KEY=llm.api_key, LLM_MODEL="test-model")
+        env.update(LLM_BATCH_SIZE=batch_size)
         result = run_cli("scan", env=env, cwd=tmp_path)
         assert result.returncode == 0, result.stderr
         listed = run_cli("list", "--json", env=env, cwd=tmp_path)

@@ -13,7 +13,6 @@ retries under it would multiply the attempts and hide failures from the breaker.
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import json
 import os
@@ -26,7 +25,9 @@ from urllib.parse import urlsplit, urlunsplit
 import openai
 from loguru import logger
 
+from clearmedia import http
 from clearmedia.errors import IdentifyError, ServiceConfigError, ServicePausedError, TransientError
+from clearmedia.identify import llm_batch
 from clearmedia.identify.answer import AnswerError, coerce_answer, extract_json
 from clearmedia.identify.types import ParsedName
 
@@ -86,20 +87,7 @@ def cache_key(model: str, relative_path: str) -> str:
 
 def _retry_after(error: openai.APIStatusError) -> float | None:
     """Seconds the endpoint asked us to wait (Retry-After / retry-after-ms), if it said."""
-    headers = error.response.headers
-    try:
-        if headers.get("retry-after-ms"):
-            return max(0.0, float(headers["retry-after-ms"]) / 1000)
-        value = headers.get("retry-after")
-        if not value:
-            return None
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            when = email.utils.parsedate_to_datetime(value)
-            return max(0.0, when.timestamp() - time.time())
-    except (TypeError, ValueError, OverflowError):
-        return None
+    return http.retry_after(error.response.headers)
 
 
 class CircuitBreaker:
@@ -229,6 +217,9 @@ class LLMParser:
         Raise `TransientError` (network, 429, 5xx, paused breaker), `ServiceConfigError` (key
         rejected) or `IdentifyError` (two unusable answers, or a request the endpoint refuses).
         """
+        ready = llm_batch.take_ready(self, relative_path)  # read in a batch request already
+        if ready is not None:
+            return ready
         key = cache_key(self.model, relative_path)
         cached = self._cache_get(key)
         if cached is not None:
@@ -250,6 +241,11 @@ class LLMParser:
             self._cache_put(key, relative_path, parsed)
             return parsed
         raise IdentifyError(f"the LLM gave an unusable answer for this name: {why}")
+
+    def parse_many(self, relative_paths, batch_size: int = llm_batch.DEFAULT_BATCH_SIZE) -> dict:
+        """Given relative paths, return path -> ParsedName or the error for that file, asking
+        `batch_size` names per request (`llm_batch`); each file's `parse` then gets its reading."""
+        return llm_batch.parse_many(self, relative_paths, batch_size)
 
     def check(self) -> None:
         """For `clearmedia check`: prove the endpoint answers, accepts the key and offers the model."""
@@ -284,6 +280,9 @@ class LLMParser:
         response = self._client.chat.completions.create(
             model=self.model, messages=messages, temperature=0, **extra
         )
+        from clearmedia.store import usage  # lazy, like the cache: works without a database
+
+        usage.record(getattr(response, "usage", None))
         if not response.choices:
             return ""
         choice = response.choices[0]

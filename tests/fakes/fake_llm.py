@@ -331,7 +331,9 @@ class _Handler(BaseHTTPRequestHandler):
                 ),
             )
             return
-        content = fake._content_for(user or "", body)
+        from tests.fakes.fake_llm_batch import batch_content  # several files in one request
+
+        content = batch_content(fake, user or "", body) or fake._content_for(user or "", body)
         prompt_tokens = sum(len(str(m.get("content", ""))) // 4 + 1 for m in body["messages"])
         completion_tokens = len(content) // 4 + 1
         self._send(
