@@ -348,8 +348,9 @@ def settle_error(file: MediaFile, error: BaseException, settings: Settings) -> S
         logger.debug("PENDING {}: waiting: {}", file.path, reason)
     elif status is Status.FAILED:
         logger.warning("FAILED {}: {}", file.path, file.error)
-    else:
-        logger.warning("PENDING {}: {} (attempt {}, tried again later)", file.path, reason, file.attempts)
+    else:  # a retry is no news for a person, unless they can do something about it
+        level = "WARNING" if code is Reason.LIBRARY_DISK else "DEBUG"
+        logger.log(level, "PENDING {}: {} (attempt {}, tried again later)", file.path, reason, file.attempts)
     return status
 
 

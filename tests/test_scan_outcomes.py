@@ -76,7 +76,7 @@ def test_a_rejected_tmdb_key_is_named_in_the_summary_and_files_wait(tmp_path, tm
     make_video(tmp_path / "downloads" / "The.Matrix.1999.1080p.mkv")
     scan = run_cli("scan", env=env)
     assert scan.returncode == 0, scan.stderr
-    assert "TMDB rejected the API key" in scan.stdout and "PENDING" in scan.stdout, scan.stdout
+    assert "stay PENDING: TMDB rejected the API key" in scan.stdout, scan.stdout
     [row] = rows(env)
     assert row["status"] == "PENDING" and row["attempts"] == 0
 

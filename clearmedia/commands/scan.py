@@ -14,7 +14,7 @@ from loguru import logger
 
 from clearmedia.commands.output import printable
 from clearmedia.config import Settings
-from clearmedia.errors import DataDirError, Reason, StoppedError
+from clearmedia.errors import DataDirError, StoppedError
 from clearmedia.library.layout import warn_if_layout_changed
 from clearmedia.store.db import data_dir_error, open_database
 from clearmedia.store.models import Status
@@ -45,9 +45,12 @@ def _print_outcomes(outcomes) -> None:
             print(f"linked: {printable(file.target)}")
         elif status in (Status.FAILED, Status.CONFLICT):
             print(f"{status.lower()}: {printable(file.path)}: {printable(file.error)}")
-    rejected = Counter(file.error for file, status in outcomes if file.reason_code == Reason.KEY_REJECTED)
-    for reason, count in rejected.items():
-        print(f"waiting: {count} file(s) stay PENDING because {printable(reason)}")
+    waiting: dict[str, list] = {}  # reason code -> files back in PENDING (a rejected key, a full disk …)
+    for file, status in outcomes:
+        if status == Status.PENDING:
+            waiting.setdefault(file.reason_code or "", []).append(file)
+    for files in waiting.values():
+        print(f"waiting: {len(files)} file(s) stay PENDING: {printable(files[0].error)}")
 
 
 class _Stop:

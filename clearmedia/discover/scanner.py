@@ -22,6 +22,7 @@ from pathlib import Path
 from loguru import logger
 
 from clearmedia.config import Settings
+from clearmedia.discover.index import _INT64, QueryIndex, from_db, load_index, to_db
 from clearmedia.discover.rules import (
     ARIA2_SUFFIX,
     folder_reason,
@@ -39,17 +40,7 @@ from clearmedia.store.models import Meta, Status
 from clearmedia.store.writer import RowWriter, batch_size
 
 MB = 1024 * 1024
-_INT64 = 1 << 63
 PENDING, IGNORED = Status.PENDING.value, Status.IGNORED.value
-
-
-def _to_db(number: int) -> int:
-    """Device and inode numbers are unsigned 64-bit; SQLite INTEGER is signed: wrap the top half."""
-    return number - (1 << 64) if number >= _INT64 else number
-
-
-def _from_db(number: int) -> int:
-    return number + (1 << 64) if number < 0 else number
 
 
 def _megabytes(size: int, limit_mb: float) -> str:
@@ -84,57 +75,6 @@ class ScanReport:
             f"{self.ignored} ignored, {self.unsettled} unsettled, {self.incomplete} incomplete, "
             f"{self.errors} unreadable ({self.seconds:.2f} s)"
         )
-
-
-class _QueryIndex:
-    """The known index for a few paths (watcher events): one small query per lookup.
-
-    Duck-types the `{device: {inode: path}}` dict that a full scan loads in one go.
-    """
-
-    def __init__(self, db):
-        self.db = db
-        self.subs: dict[int, _QuerySub] = {}
-
-    def get(self, device: int) -> _QuerySub:
-        return self.setdefault(device, None)
-
-    def setdefault(self, device: int, _default=None) -> _QuerySub:
-        sub = self.subs.get(device)
-        if sub is None:
-            sub = self.subs[device] = _QuerySub(self.db, device)
-        return sub
-
-
-class _QuerySub:
-    def __init__(self, db, device: int):
-        self.db, self.device, self.cache = db, device, {}
-
-    def get(self, inode: int) -> bytes | None:
-        if inode not in self.cache:
-            row = self.db.execute_sql(
-                "SELECT path FROM media_file WHERE device = ? AND inode = ?",
-                (_to_db(self.device), _to_db(inode)),
-            ).fetchone()
-            self.cache[inode] = bytes(row[0]) if row else None
-        return self.cache[inode]
-
-    def __setitem__(self, inode: int, path: bytes) -> None:
-        self.cache[inode] = path
-
-
-def load_index(db) -> dict[int, dict[int, bytes]]:
-    """Every known file as `{device: {inode: path}}`, read with one query as plain tuples."""
-    index: dict[int, dict[int, bytes]] = {}
-    cursor = db.execute_sql("SELECT device, inode, path FROM media_file ORDER BY device")
-    sub: dict[int, bytes] = {}
-    current = None
-    for device, inode, path in cursor:
-        if device != current:
-            current = device
-            sub = index.setdefault(_from_db(device), {})
-        sub[_from_db(inode)] = path if type(path) is bytes else os.fsencode(path)
-    return index
 
 
 class _Pass:
@@ -200,7 +140,7 @@ class _Pass:
                 return "known"
             row = self.db.execute_sql(
                 "SELECT id, size, mtime FROM media_file WHERE device = ? AND inode = ?",
-                (_to_db(device), _to_db(inode)),
+                (to_db(device), to_db(inode)),
             ).fetchone()
             if row is not None and row[1] == st.st_size and row[2] == st.st_mtime:
                 self._moved(row[0], old, path, source_root)
@@ -228,8 +168,8 @@ class _Pass:
         pending = self.pending
         pending.append(
             (
-                device if device < _INT64 else _to_db(device),
-                inode if inode < _INT64 else _to_db(inode),
+                device if device < _INT64 else to_db(device),
+                inode if inode < _INT64 else to_db(inode),
                 path,
                 source_root,
                 size,
@@ -263,11 +203,11 @@ class _Pass:
             return False
         row = self.db.execute_sql(
             "SELECT id, size, mtime FROM media_file WHERE device = ? AND inode = ?",
-            (_to_db(recorded[0]), _to_db(inode)),
+            (to_db(recorded[0]), to_db(inode)),
         ).fetchone()
         if row is None or row[1] != st.st_size or row[2] != st.st_mtime:
             return False
-        self.renumbered.append((_to_db(device), row[0]))
+        self.renumbered.append((to_db(device), row[0]))
         if len(self.renumbered) >= self.batch:
             self._write_renumbered()
         return True
@@ -276,7 +216,7 @@ class _Pass:
         if self.renumbered:
             rows, self.renumbered = self.renumbered, []
             queue.renumber_devices(rows)
-            logger.info("{} known files are now on device number {}", len(rows), _from_db(rows[-1][0]))
+            logger.info("{} known files are now on device number {}", len(rows), from_db(rows[-1][0]))
 
     def _moved(self, file_id: int, old: bytes, path: bytes, source_root: bytes) -> None:
         queue.record_move(file_id, path, source_root)
@@ -375,7 +315,7 @@ class Scanner:
         if root is None:
             return "skipped"
         db = self._database()
-        run = _Pass(self, db, _QueryIndex(db))
+        run = _Pass(self, db, QueryIndex(db))
         self.last_report = run.report
         parts = [p for p in raw[len(root) :].split(b"/") if p]
         folder, extra = root, None

@@ -18,21 +18,20 @@ import select
 import signal
 import threading
 import time
-from collections import deque
-from collections.abc import Callable
-from datetime import UTC, datetime
 
 from loguru import logger
 
 from clearmedia import __version__
 from clearmedia.config import Settings
 from clearmedia.runtime.health import HealthServer
+from clearmedia.runtime.progress import Progress
+from clearmedia.runtime.rescan import Rescanner
 from clearmedia.runtime.systemd import Notifier, status_line
 from clearmedia.runtime.wakeup import RunLock, WakeWatcher
-from clearmedia.runtime.workers import DryRunSource, WorkerPool, close_db
+from clearmedia.runtime.workers import DryRunSource, WorkerPool
 from clearmedia.store import queue
 from clearmedia.store.db import data_dir_problem
-from clearmedia.store.models import MediaFile, Meta, Status
+from clearmedia.store.models import MediaFile, Meta
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 #: Seconds the files in progress get to finish after a stop signal.
@@ -46,104 +45,6 @@ PROGRESS_INTERVAL = 10.0
 DATA_CHECK_INTERVAL = 2.0
 #: The main loop counts as stalled (health 503) when its heartbeat is older than this.
 STALL_AFTER = 60.0
-
-
-# --- periodic rescan -----------------------------------------------------------------------------
-
-
-class Rescanner:
-    """A full scan at start (in its own thread, so startup is quick), then every SCAN_INTERVAL s."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        found: Callable[[], None],
-        unsettled: Callable[[list[str]], None] = lambda p: None,
-    ) -> None:
-        self.settings = settings
-        self._found = found
-        self._unsettled = unsettled
-        self._stop = threading.Event()
-        self._poke = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.last_scan: str | None = None
-        self.scans = 0
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="rescan", daemon=True)
-        self._thread.start()
-
-    @property
-    def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def poke(self) -> None:
-        """Scan now instead of at the next SCAN_INTERVAL (e.g. DATA_DIR can be written again)."""
-        self._poke.set()
-
-    def stop(self, timeout: float = 1.0) -> None:
-        self._stop.set()
-        self._poke.set()
-        if self._thread is not None:
-            self._thread.join(timeout)  # a walk in progress is not interrupted; it is a daemon thread
-
-    def _run(self) -> None:
-        from clearmedia.discover.scanner import Scanner
-
-        scanner = Scanner(self.settings)
-        try:
-            while not self._stop.is_set():
-                try:
-                    report = scanner.scan_all()
-                    self._found()  # new files, or files whose retry came due: wake idle workers
-                    self._unsettled(report.unsettled_paths)  # looked at again SETTLE_SECONDS later
-                except Exception:
-                    logger.exception("rescan failed; trying again in {} s", self.settings.scan_interval)
-                self.scans += 1
-                self.last_scan = datetime.now(UTC).isoformat(timespec="seconds")
-                self._poke.wait(self.settings.scan_interval)
-                self._poke.clear()
-        finally:
-            close_db()
-
-
-# --- progress ------------------------------------------------------------------------------------
-
-
-class Progress:
-    """Builds the "done / remaining / rate / time left" line during a backlog."""
-
-    def __init__(self, now: float, window: float = 60.0) -> None:
-        self.window = window
-        self._samples: deque[tuple[float, int]] = deque([(now, 0)])
-        self._last_done = 0
-
-    def line(self, now: float, done: int, counts: dict[str, int], blocked: str | None = None) -> str | None:
-        """A progress line when work was done since the last call and files still wait, else None.
-
-        `blocked` (a rejected key) replaces the rate and time left with what blocks the files."""
-        self._samples.append((now, done))
-        while len(self._samples) > 2 and now - self._samples[0][0] > self.window:
-            self._samples.popleft()
-        worked, self._last_done = done > self._last_done, done
-        remaining = counts.get(Status.PENDING, 0) + counts.get(Status.PROCESSING, 0)
-        if not worked or remaining < 1:
-            return None
-        if blocked:  # nothing can be done until the user acts: promise no finish time
-            return f"progress: {done} done, {remaining} waiting: {blocked}"
-        first_time, first_done = self._samples[0]
-        rate = (done - first_done) / (now - first_time) if now > first_time else 0.0
-        eta = _duration(remaining / rate) if rate > 0 else "unknown"
-        return f"progress: {done} done, {remaining} remaining, {rate:.1f} files/s, about {eta} left"
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
 
 
 # --- the daemon ----------------------------------------------------------------------------------
