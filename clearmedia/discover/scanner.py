@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -242,10 +243,13 @@ class Scanner:
         self.settings = settings
         self.sources: list[bytes] = [os.fsencode(os.path.abspath(p)) for p in settings.source_dirs]
         self.last_report: ScanReport | None = None
+        self._open_lock = threading.Lock()
 
     def _database(self):
-        if database.obj is None:
-            open_database(self.settings.data_dir)
+        """The open database; opened here (once, under a lock) when the caller has not."""
+        with self._open_lock:
+            if database.obj is None:
+                open_database(self.settings.data_dir)
         return database.obj
 
     def excluded_keys(self) -> set[tuple[int, int]]:
