@@ -7,7 +7,7 @@ import sys
 
 from wcwidth import wcswidth
 
-from clearmedia.discover.rules import shown
+from clearmedia.files import shown
 
 
 def width(text: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 import unicodedata
 
 from loguru import logger
@@ -38,6 +39,7 @@ class Identifier:
     def __init__(self, settings, parser=None, client: TMDBClient | None = None):
         self.settings = settings
         self._parser = parser
+        self._parser_lock = threading.Lock()
         self.rules = RulesParser()
         self.client = client or TMDBClient(settings)
         self.matcher = Matcher(self.client)
@@ -46,9 +48,11 @@ class Identifier:
     @property
     def parser(self):
         if self._parser is None:
-            from clearmedia.identify.parser import make_parser  # lazy: written by another module
+            with self._parser_lock:  # two workers must not build two parsers (two circuit breakers)
+                if self._parser is None:
+                    from clearmedia.identify.parser import make_parser  # lazy: written by another module
 
-            self._parser = make_parser(self.settings)
+                    self._parser = make_parser(self.settings)
         return self._parser
 
     def _second_reader(self):

@@ -13,7 +13,6 @@ Layers, outermost first, for one `get()`:
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import re
 import threading
@@ -30,6 +29,7 @@ from loguru import logger
 from ratelimit import RateLimitException, sleep_and_retry
 from requests.adapters import HTTPAdapter
 
+from clearmedia import http
 from clearmedia.errors import ServiceConfigError, TransientError
 
 CACHE_FILE = "http_cache.sqlite"
@@ -46,10 +46,7 @@ auth_error_logged = threading.Event()
 
 def scrub(text: str, secrets: list[str] | tuple[str, ...]) -> str:
     """Given any text, return it with every secret value replaced by `***`."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return re.sub(r"(api_key=)[^&\s'\"]+", r"\1***", text)
+    return http.scrub(text, secrets)
 
 
 class SlidingWindowLimiter:
@@ -117,16 +114,7 @@ def _retry_after(exc: BaseException) -> float | None:
     response = getattr(exc, "response", None)
     if response is None or response.status_code != 429:
         return None
-    value = (response.headers.get("Retry-After") or "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+    return http.retry_after(response.headers)
 
 
 def _retry_waits(base: float, cap: float):

@@ -26,6 +26,8 @@ from pathlib import Path
 
 from loguru import logger
 
+from clearmedia.files import same_file
+
 
 class LinkResult(Enum):
     LINK_SUCCESS = "success"
@@ -67,10 +69,6 @@ def _errno_name(error: OSError) -> str:
     return errno.errorcode.get(code, str(code)) if code is not None else "no errno"
 
 
-def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
-    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
-
-
 def _lstat_or_none(path: Path) -> os.stat_result | None:
     """lstat, or None when nothing can be seen under that name (missing, or a parent is a file)."""
     try:
@@ -91,7 +89,7 @@ def create_hardlink(source_path: Path, destination_path: Path) -> LinkResult:
 
     existing = _lstat_or_none(destination_path)  # ENOTDIR etc.: mkdir/link below report it
     if existing is not None:
-        return LINK_SUCCESS if _same_file(existing, source) else LINK_FAILED_CONFLICT
+        return LINK_SUCCESS if same_file(existing, source) else LINK_FAILED_CONFLICT
 
     try:
         destination_path.parent.mkdir(parents=True, exist_ok=True)
@@ -112,7 +110,7 @@ def create_hardlink(source_path: Path, destination_path: Path) -> LinkResult:
         if error.errno == errno.EEXIST:
             # Another process made the name between our check and the link.
             existing = _lstat_or_none(destination_path)
-            if existing is not None and _same_file(existing, source):
+            if existing is not None and same_file(existing, source):
                 return LINK_SUCCESS
             return LINK_FAILED_CONFLICT
         if error.errno == errno.ENOENT and _lstat_or_none(source_path) is None:

@@ -27,15 +27,13 @@ import os
 import re
 from pathlib import Path
 
+from clearmedia.files import VIDEO_EXTENSIONS
 from clearmedia.library.naming import sanitize_component
 
 SUBTITLE_EXTS = (".srt", ".ass", ".ssa", ".sub", ".idx", ".vtt", ".sup")
 SUBS_FOLDERS = ("subs", "subtitles", "sub")
 #: Used only to tell how many videos share a folder and which stem a sidecar belongs to.
-VIDEO_EXTS = (
-    ".mkv", ".mp4", ".m4v", ".avi", ".mov", ".wmv", ".ts", ".m2ts", ".mts", ".mpg", ".mpeg",
-    ".webm", ".flv", ".rmvb", ".rm", ".vob", ".iso", ".divx", ".ogm", ".3gp",
-)  # fmt: skip
+VIDEO_EXTS = frozenset(f".{ext}" for ext in VIDEO_EXTENSIONS)  # one list, in clearmedia.files
 
 _ZH_TW = "zh-TW"
 _LANGUAGES: dict[str, str] = {}
