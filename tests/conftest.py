@@ -1,6 +1,7 @@
 import pytest
 from loguru import logger
 
+from tests.fakes.fake_tmdb import FakeTMDB
 from tests.helpers import base_env
 
 
@@ -27,3 +28,10 @@ def log_lines():
     sink = logger.add(lambda message: lines.append(str(message)), level="TRACE", format="{level} {message}")
     yield lines
     logger.remove(sink)
+
+
+@pytest.fixture
+def tmdb():
+    """A fake TMDB on 127.0.0.1 (tests/fakes/fake_tmdb.py), as unkind as the real one."""
+    with FakeTMDB() as server:
+        yield server

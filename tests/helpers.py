@@ -11,6 +11,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 MB = 1024 * 1024
+#: The repository's top folder, and the test data in it.
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures"
 
 
 def make_video(path: Path, size_mb: float = 20, age_s: float = 3600, content: bytes | None = None) -> Path:

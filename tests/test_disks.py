@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.fake_tmdb import FakeTMDB
 from tests.helpers import base_env, make_video, run_cli, wait_for
 
 MOVIE = "Inception.2010.1080p.BluRay.x264-[YTS.AM].mp4"
@@ -44,12 +43,6 @@ def tmpfs():
     for folder in reversed(mounted):
         subprocess.run(["mount", "-o", "remount,rw", str(folder)], capture_output=True)
         subprocess.run(["umount", "-l", str(folder)], capture_output=True)
-
-
-@pytest.fixture
-def tmdb():
-    with FakeTMDB() as server:
-        yield server
 
 
 def rows(env) -> list[dict]:

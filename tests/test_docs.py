@@ -10,8 +10,8 @@ import pytest
 from dotenv import dotenv_values
 
 from clearmedia.config import DECLARED, DEFAULTS, load_settings
+from tests.helpers import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 CONTRACT = REPO.parent / "shared" / "CONTRACT.md"
 README = (REPO / "README.md").read_text()
 README_ZH = (REPO / "README.zh-CN.md").read_text()

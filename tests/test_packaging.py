@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.helpers import REPO
+
 ENTRYPOINT = REPO / "docker" / "entrypoint.sh"
 UNIT = REPO / "systemd" / "clearmedia.service"
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="the entrypoint's chown and setpriv need root")

@@ -7,22 +7,13 @@ import json
 import os
 from pathlib import Path
 
-import pytest
-
 from clearmedia.config import load_settings
 from clearmedia.discover.scanner import Scanner
 from clearmedia.identify import Identifier
 from clearmedia.runtime.workers import process_due
-from tests.fakes.fake_tmdb import FakeTMDB
 from tests.helpers import base_env, fingerprint, make_video, run_cli
 
 MOVIE = "Inception.2010.1080p.BluRay.x264-[YTS.AM].mp4"
-
-
-@pytest.fixture
-def tmdb():
-    with FakeTMDB() as server:
-        yield server
 
 
 def list_json(env) -> dict[str, dict]:

@@ -9,14 +9,12 @@ import shutil
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from tests.fakes.fake_tmdb import FakeTMDB
-from tests.helpers import make_video, wait_for
+from tests.helpers import REPO, make_video, wait_for
 
-REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text()
 MOVIE = "The.Matrix.1999.1080p.BluRay.x264-AMIABLE/The.Matrix.1999.1080p.BluRay.x264-AMIABLE.mkv"
 LINK = "Movies/The Matrix (1999) [tmdbid-603]/The Matrix (1999).mkv"

@@ -12,9 +12,9 @@ import pytest
 
 from tests.fakes.fake_llm import FakeLLM
 from tests.fakes.fake_tmdb import FakeTMDB
-from tests.helpers import fingerprint, make_video, run_cli
+from tests.helpers import FIXTURES, fingerprint, make_video, run_cli
 
-SAMPLE = Path(__file__).parent / "fixtures" / "downloads-sample.jsonl"
+SAMPLE = FIXTURES / "downloads-sample.jsonl"
 ROWS = [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line.strip()]
 TAGS = {"zh-CN": "zh"}  # the contract's tag for simplified Chinese
 

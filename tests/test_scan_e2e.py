@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.fake_llm import FakeLLM
-from tests.fakes.fake_tmdb import FakeTMDB
 from tests.helpers import fingerprint, make_video, run_cli
 
 DOWNLOADS = {
@@ -46,12 +45,6 @@ def list_json(env, cwd) -> list[dict]:
 
 def library_files(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
-
-
-@pytest.fixture
-def tmdb():
-    with FakeTMDB() as server:
-        yield server
 
 
 def scan_env(env, tmdb):

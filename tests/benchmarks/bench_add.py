@@ -15,9 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.daemon_helpers import DaemonProcess, links_of, rows
 from tests.fakes.fake_tmdb import FakeTMDB
 from tests.helpers import base_env, make_video, run_cli, wait_for
-from tests.test_daemon import DaemonProcess, links_of, rows
 
 TITLES = [
     "Inception.2010",

@@ -108,7 +108,14 @@ def _date(entry: Movie | Show) -> str:
     return entry.release_date if isinstance(entry, Movie) else entry.first_air_date
 
 
-_GENRE_NAMES = {16: "Animation", 18: "Drama", 99: "Documentary", 10762: "Kids", 10764: "Reality", 10767: "Talk"}
+_GENRE_NAMES = {
+    16: "Animation",
+    18: "Drama",
+    99: "Documentary",
+    10762: "Kids",
+    10764: "Reality",
+    10767: "Talk",
+}
 
 
 def _genres(ids) -> list[dict]:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.fake_tmdb import FakeTMDB
 from tests.helpers import base_env, fingerprint, make_video, run_cli
 
 MOVIE = "Movies/The.Matrix.1999.1080p.BluRay.x264-AMIABLE/The.Matrix.1999.1080p.BluRay.x264-AMIABLE.mkv"
@@ -17,12 +16,6 @@ SUBTITLE = (
     "Movies/The.Matrix.1999.1080p.BluRay.x264-AMIABLE/The.Matrix.1999.1080p.BluRay.x264-AMIABLE.chs.srt"
 )
 EPISODE = "TV/Breaking.Bad.S05E14.Ozymandias.1080p.BluRay.x264-ROVERS.mkv"
-
-
-@pytest.fixture
-def tmdb():
-    with FakeTMDB() as server:
-        yield server
 
 
 @pytest.fixture

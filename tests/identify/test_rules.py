@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from pathlib import Path
 
 import pytest
 
 from clearmedia.errors import IdentifyError
 from clearmedia.identify.rules import RulesParser, parse_name
+from tests.helpers import FIXTURES
 
 # A copy of the team's shared examples/downloads-sample.jsonl, so a clean checkout has it.
-SAMPLE = Path(__file__).parent / "fixtures" / "downloads-sample.jsonl"
+SAMPLE = FIXTURES / "downloads-sample.jsonl"
 
 # The name says the title in another language or spelling than TMDB's English title (the sample's
 # truth); the parser must return what is written, and TMDB matching finds the rest.

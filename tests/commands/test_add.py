@@ -8,15 +8,8 @@ import time
 
 import pytest
 
-from tests.fakes.fake_tmdb import FakeTMDB
+from tests.daemon_helpers import DaemonProcess, links_of
 from tests.helpers import base_env, make_video, run_cli, wait_for
-from tests.test_daemon import DaemonProcess, links_of
-
-
-@pytest.fixture
-def tmdb():
-    with FakeTMDB() as server:
-        yield server
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from clearmedia.store.models import MediaFile, Status
 from tests.fakes.fake_llm import API_KEY, FakeLLM
 from tests.fakes.fake_llm_batch import asked_paths, batch_flaws, batch_requests, paths_of
 from tests.fakes.fake_tmdb import FakeTMDB
-from tests.helpers import make_video, run_cli
+from tests.helpers import REPO, make_video, run_cli
 
 PACK = "Breaking.Bad.S02.1080p.BluRay.x264-ROVERS"
 EPISODES = [f"{PACK}/Breaking.Bad.S02E{e:02d}.1080p.BluRay.x264-ROVERS.mkv" for e in range(1, 13)]
@@ -214,7 +214,7 @@ def claim_in_processes(data: Path, count: int, limit: int, mode: str) -> list[su
             [sys.executable, "-c", CLAIMER, str(data), str(limit), mode],
             stdout=subprocess.PIPE,
             text=True,
-            cwd=Path(__file__).parent.parent,
+            cwd=REPO,
         )
         for _ in range(count)
     ]

@@ -12,9 +12,9 @@ import pytest
 from clearmedia.config import load_settings
 from clearmedia.errors import ConfigError
 from clearmedia.runtime.health import HealthServer, query
+from tests.daemon_helpers import DaemonProcess, daemon_env, free_port
 from tests.fakes.fake_llm import FakeLLM
 from tests.helpers import base_env, run_cli
-from tests.test_daemon import DaemonProcess, daemon_env, free_port, tmdb  # noqa: F401 (fixture)
 
 SECRETS = ("test-tmdb-key-SECRET", "test-openai-key-SECRET")
 
@@ -28,7 +28,7 @@ def get(url: str) -> tuple[int, str]:
 
 
 @pytest.mark.slow
-def test_health_answers_ok_without_secrets_and_clearmedia_health_follows_the_daemon(tmp_path, tmdb):  # noqa: F811
+def test_health_answers_ok_without_secrets_and_clearmedia_health_follows_the_daemon(tmp_path, tmdb):
     port = free_port()
     with FakeLLM() as llm:
         env = daemon_env(
@@ -67,7 +67,7 @@ def test_health_answers_ok_without_secrets_and_clearmedia_health_follows_the_dae
     assert f"ClearMedia is not running (nothing answers on 127.0.0.1:{port})" in result.stdout
 
 
-def test_busy_health_port_is_a_config_error_naming_the_setting(tmp_path, tmdb):  # noqa: F811
+def test_busy_health_port_is_a_config_error_naming_the_setting(tmp_path, tmdb):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

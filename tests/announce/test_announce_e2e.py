@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.daemon_helpers import DaemonProcess, rows
 from tests.fakes.fake_media_servers import (
     FakeEmby,
     FakeJellyfin,
@@ -18,9 +19,7 @@ from tests.fakes.fake_media_servers import (
     NoticeReceiver,
     refused_url,
 )
-from tests.fakes.fake_tmdb import FakeTMDB
 from tests.helpers import base_env, make_video, run_cli, wait_for
-from tests.test_daemon import DaemonProcess, rows
 
 MOVIE = "The.Matrix.1999.1080p.BluRay.x264-AMIABLE.mkv"
 EPISODES = [
@@ -30,12 +29,6 @@ EPISODES = [
 ]
 UNKNOWN = "Zqxv.Wobblefrump.2011.1080p.WEB-DL.mkv"
 SECRETS = ("jellyfin-key-SECRET", "emby-key-SECRET", "plex-token-SECRET", "notice-SECRET")
-
-
-@pytest.fixture
-def tmdb():
-    with FakeTMDB() as server:
-        yield server
 
 
 @pytest.fixture

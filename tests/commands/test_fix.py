@@ -12,14 +12,7 @@ import os
 
 import pytest
 
-from tests.fakes.fake_tmdb import FakeTMDB
-from tests.helpers import base_env, fingerprint, make_video, run_cli
-
-
-@pytest.fixture
-def tmdb():
-    with FakeTMDB() as server:
-        yield server
+from tests.helpers import FIXTURES, base_env, fingerprint, make_video, run_cli
 
 
 @pytest.fixture
@@ -180,7 +173,6 @@ def test_folder_fix_of_a_file_directly_in_the_download_folder_is_refused(tmp_pat
 
 def test_an_older_database_gains_the_manual_match_table_and_folder_choices_cover_later_files(tmp_path):
     import sqlite3
-    from pathlib import Path
 
     from clearmedia.store import overrides
     from clearmedia.store.db import open_database
@@ -188,7 +180,7 @@ def test_an_older_database_gains_the_manual_match_table_and_folder_choices_cover
 
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    schema_v1 = Path(__file__).parent / "fixtures" / "schema_v1.sql"
+    schema_v1 = FIXTURES / "schema_v1.sql"
     with sqlite3.connect(data_dir / "clearmedia.db") as old:
         old.executescript(schema_v1.read_text())
     old.close()
@@ -214,7 +206,7 @@ def test_an_older_database_gains_the_manual_match_table_and_folder_choices_cover
 
 @pytest.mark.slow
 def test_a_fixed_season_pack_stays_fixed_through_a_daemon_restart_and_its_rescan(tmp_path, tmdb):
-    from tests.test_daemon import DaemonProcess, wait_for
+    from tests.daemon_helpers import DaemonProcess, wait_for
 
     env = base_env(tmp_path, TMDB_API_URL=tmdb.url, TMDB_LANGUAGE="en-US", SCAN_INTERVAL="3600")
     pack = tmp_path / "downloads" / "Heisenberg.Chronicles.S01.1080p"

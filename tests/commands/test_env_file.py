@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.fake_tmdb import FakeTMDB
-from tests.helpers import make_video, run_cli
+from tests.helpers import REPO, make_video, run_cli
 
 MOVIE = "The.Matrix.1999.1080p.BluRay.x264-AMIABLE.mkv"
 
@@ -22,7 +21,7 @@ def bare_env(home: Path, **extra: str) -> dict[str, str]:
     """An environment with no ClearMedia setting at all: everything comes from the env file."""
     home.mkdir(parents=True, exist_ok=True)
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "PYTHONUNBUFFERED": "1"}
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = str(REPO)
     env.update(extra)
     return env
 
@@ -44,12 +43,6 @@ def settings_file(path: Path, tmp_path: Path, tmdb_url: str, **extra: str) -> Pa
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
     return path
-
-
-@pytest.fixture
-def tmdb():
-    with FakeTMDB() as server:
-        yield server
 
 
 def test_dot_env_and_env_file_option_find_one_database_from_any_folder(tmp_path, tmdb):

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from clearmedia.runtime.systemd import Notifier, status_line, watchdog_interval
+from tests.daemon_helpers import DaemonProcess, daemon_env
 from tests.helpers import make_video, wait_for
-from tests.test_daemon import DaemonProcess, daemon_env, tmdb  # noqa: F401 (fixture)
 
 
 class NotifySocket:
@@ -56,7 +56,7 @@ def short_dir():
 
 
 @pytest.mark.slow
-def test_daemon_sends_ready_watchdog_status_and_stopping(tmp_path, short_dir, tmdb):  # noqa: F811
+def test_daemon_sends_ready_watchdog_status_and_stopping(tmp_path, short_dir, tmdb):
     listener = NotifySocket(str(short_dir / "notify"))
     env = daemon_env(tmp_path, tmdb, NOTIFY_SOCKET=str(short_dir / "notify"), WATCHDOG_USEC="400000")
     make_video(tmp_path / "downloads" / "Inception.2010.1080p.mkv")

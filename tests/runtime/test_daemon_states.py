@@ -10,18 +10,9 @@ import sys
 import urllib.error
 import urllib.request
 
-import pytest
-
 from clearmedia.runtime.daemon import Progress
 from clearmedia.runtime.health import report
-from tests.fakes.fake_tmdb import FakeTMDB
 from tests.helpers import base_env, make_video, run_cli, wait_for
-
-
-@pytest.fixture
-def tmdb():
-    with FakeTMDB() as server:
-        yield server
 
 
 def free_port() -> int:

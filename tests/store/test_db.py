@@ -14,8 +14,7 @@ from clearmedia.errors import ConfigError
 from clearmedia.store import models
 from clearmedia.store.db import open_database, schema_version
 from clearmedia.store.models import LLMCache, MediaFile, Status
-
-FIXTURES = Path(__file__).parent / "fixtures"
+from tests.helpers import FIXTURES
 
 
 @pytest.fixture

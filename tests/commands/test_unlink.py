@@ -7,16 +7,9 @@ import os
 
 import pytest
 
-from tests.fakes.fake_tmdb import FakeTMDB
 from tests.helpers import base_env, fingerprint, make_video, run_cli
 
 MOVIE = "Movies/Inception (2010) [tmdbid-27205]"
-
-
-@pytest.fixture
-def tmdb():
-    with FakeTMDB() as server:
-        yield server
 
 
 @pytest.fixture

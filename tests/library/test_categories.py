@@ -15,9 +15,9 @@ from clearmedia.errors import ConfigError
 from clearmedia.library.categories import parse
 from tests.fakes.fake_tmdb import FakeTMDB
 from tests.fakes.tmdb_catalogue import Movie, Season, Show
-from tests.helpers import base_env, make_video, run_cli
+from tests.helpers import REPO, base_env, make_video, run_cli
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "category.example.yaml"
+EXAMPLE = REPO / "category.example.yaml"
 
 
 def example():

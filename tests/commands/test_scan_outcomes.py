@@ -14,16 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.fake_tmdb import FakeTMDB
 from tests.helpers import base_env, make_video, run_cli, wait_for
 
 MOVIES = [f"Inception.2010.Part{i}.1080p.BluRay.x264.mkv" for i in range(12)]
-
-
-@pytest.fixture
-def tmdb():
-    with FakeTMDB() as server:
-        yield server
 
 
 def rows(env) -> list[dict]:
