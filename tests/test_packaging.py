@@ -1,5 +1,5 @@
-"""Packaging: the container entrypoint run as a real script, and the Dockerfile, compose file and
-systemd unit checked for what users rely on (Docker itself cannot run here)."""
+"""Packaging: the container entrypoint run as a real script, and the Dockerfile and compose file
+checked for what users rely on (Docker itself cannot run here; the systemd unit: test_systemd_unit.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ import pytest
 from tests.helpers import REPO
 
 ENTRYPOINT = REPO / "docker" / "entrypoint.sh"
-UNIT = REPO / "systemd" / "clearmedia.service"
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="the entrypoint's chown and setpriv need root")
 
 PASSWD = "root:x:0:0:root:/root:/bin/bash\nclearmedia:x:1000:1000::/config:/usr/sbin/nologin\n"
@@ -250,6 +249,13 @@ def test_dockerfile_is_multi_stage_with_exec_form_entrypoint_and_healthcheck():
     assert "USER" not in values, "the entrypoint starts as root to apply PUID/PGID, then drops privileges"
 
 
+def package_modules() -> list[str]:
+    """Every module of the package, subpackages included ("clearmedia/runtime/log.py")."""
+    modules = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "clearmedia").rglob("*.py"))
+    assert "clearmedia/runtime/log.py" in modules
+    return modules
+
+
 def test_dockerfile_copies_only_files_that_exist_and_are_not_dockerignored():
     copies = [rest.split() for keyword, rest in dockerfile_instructions() if keyword == "COPY"]
     sources = [src for parts in copies if not parts[0].startswith("--from") for src in parts[:-1]]
@@ -259,7 +265,8 @@ def test_dockerfile_copies_only_files_that_exist_and_are_not_dockerignored():
         assert not dockerignored(source), f"{source} is copied but excluded by .dockerignore"
     for private in (".env", ".git", ".venv", "data", "tests", "clearmedia/__pycache__"):
         assert dockerignored(private), f".dockerignore must exclude {private}"
-    assert not dockerignored("clearmedia/log.py")
+    for module in package_modules():
+        assert not dockerignored(module), f"{module} is part of the package but excluded by .dockerignore"
 
 
 def test_builder_context_is_enough_to_build_the_package(tmp_path):
@@ -295,7 +302,8 @@ def test_builder_context_is_enough_to_build_the_package(tmp_path):
     listing = subprocess.run(
         [sys.executable, "-m", "zipfile", "-l", str(wheel)], capture_output=True, text=True
     )
-    assert "clearmedia/log.py" in listing.stdout
+    missing = [module for module in package_modules() if module not in listing.stdout]
+    assert not missing, f"the wheel lacks {missing}"
     assert "entry_points.txt" in listing.stdout
 
 
@@ -319,91 +327,3 @@ def test_compose_has_one_data_mount_holding_source_and_target():
     for name in ("PUID", "PGID", "UMASK", "TZ"):
         assert re.search(rf"^\s+{name}: \S+", body, re.M), name
     assert "Invalid cross-device link" in text and "EXDEV" in text
-
-
-# ---- systemd unit ---------------------------------------------------------------------------------
-
-
-def unit_entries() -> dict[str, list[str]]:
-    entries: dict[str, list[str]] = {}
-    for line in UNIT.read_text().splitlines():
-        if "=" in line and not line.startswith(("#", ";", "[")):
-            key, _, value = line.partition("=")
-            entries.setdefault(key.strip(), []).append(value.strip())
-    return entries
-
-
-EXPECTED_UNIT = {
-    "Type": "notify",
-    "NotifyAccess": "main",
-    "WatchdogSec": "60",
-    "Restart": "on-failure",
-    "RestartSec": "10",
-    "EnvironmentFile": "/etc/clearmedia/clearmedia.env",
-    "User": "clearmedia",
-    "Group": "clearmedia",
-    "ExecStart": "/opt/clearmedia/venv/bin/clearmedia run",
-    "StateDirectory": "clearmedia",
-    "Environment": "DATA_DIR=/var/lib/clearmedia",
-    "NoNewPrivileges": "yes",
-    "ProtectSystem": "strict",
-    "ProtectHome": "read-only",
-    "PrivateTmp": "yes",
-    "PrivateDevices": "yes",
-    "ProtectKernelTunables": "yes",
-    "ProtectKernelModules": "yes",
-    "ProtectKernelLogs": "yes",
-    "ProtectControlGroups": "yes",
-    "ProtectClock": "yes",
-    "ProtectHostname": "yes",
-    "RestrictSUIDSGID": "yes",
-    "RestrictRealtime": "yes",
-    "RestrictNamespaces": "yes",
-    "LockPersonality": "yes",
-    "MemoryDenyWriteExecute": "yes",
-    "RestrictAddressFamilies": "AF_UNIX AF_INET AF_INET6",
-    "SystemCallArchitectures": "native",
-    "SystemCallFilter": "@system-service",
-    "CapabilityBoundingSet": "",
-    "UMask": "0002",
-    "ReadWritePaths": "/srv/data",
-}
-
-
-def test_unit_has_the_service_and_hardening_settings():
-    entries = unit_entries()
-    for key, value in EXPECTED_UNIT.items():
-        assert entries.get(key) == [value], f"{key}= {entries.get(key)}"
-
-
-def test_unit_grants_one_common_parent_not_two_mounts():
-    (paths,) = unit_entries()["ReadWritePaths"]
-    assert len(paths.split()) == 1, "two ReadWritePaths entries are two mounts: hard links fail with EXDEV"
-    assert "EXDEV" in UNIT.read_text()
-
-
-def test_every_unit_setting_is_commented():
-    """Each block of settings in [Service] starts with a comment saying why."""
-    lines = UNIT.read_text().splitlines()
-    start = lines.index("[Service]")
-    previous = ""
-    for line in lines[start + 1 : lines.index("[Install]")]:
-        if line and not line.startswith("#") and previous == "":
-            pytest.fail(f"no comment above {line!r}")
-        previous = line
-
-
-def test_unit_passes_systemd_analyze_verify(tmp_path):
-    analyze = shutil.which("systemd-analyze")
-    if analyze is None:
-        pytest.skip("systemd-analyze is not installed")
-    # verify insists that ExecStart's program exists: point it at this Python for the check.
-    text = UNIT.read_text().replace(
-        "/opt/clearmedia/venv/bin/clearmedia run", f"{sys.executable} -m clearmedia run"
-    )
-    assert text != UNIT.read_text()
-    unit = tmp_path / "clearmedia.service"
-    unit.write_text(text)
-    proc = subprocess.run([analyze, "verify", str(unit)], capture_output=True, text=True, timeout=60)
-    own = [line for line in (proc.stdout + proc.stderr).splitlines() if "clearmedia" in line]
-    assert proc.returncode == 0 and not own, proc.stdout + proc.stderr
