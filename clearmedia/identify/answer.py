@@ -17,6 +17,9 @@ from clearmedia.identify.types import ParsedName
 
 MAX_TITLE_CHARS = 200
 MAX_SEASON = 100
+FIRST_SEASON_YEAR = 1930  # a season numbered by its year ("Season 2024" of a daily show)
+MAX_KNOWN_TITLES = 6
+KNOWN_TITLE_KEYS = ("title_zh", "title_en", "title_original")
 MAX_EPISODE = 5000
 MAX_EPISODES_PER_FILE = 50
 FIRST_YEAR = 1870
@@ -99,6 +102,41 @@ def _text(name: str, value: Any, required: bool) -> str | None:
     return text or None
 
 
+def _season(value: Any) -> int | None:
+    """A season number: 0 (specials) to MAX_SEASON, or a year for shows that number seasons by
+    year. Anything between (season 500) is nonsense, not a season."""
+    season = _integer("season", value, 0, last_year())
+    if season is not None and MAX_SEASON < season < FIRST_SEASON_YEAR:
+        raise AnswerError(f"season {season} is out of range 0..{MAX_SEASON} (or a year)")
+    return season
+
+
+def _known_titles(data: dict, written: tuple[str | None, ...]) -> tuple[str, ...]:
+    """The work's titles the LLM knows: `title_zh`/`title_en`/`title_original`, or a `titles` list
+    (or object) of them; each checked like a title, none repeating a written one."""
+    raw = [data.get(key) for key in KNOWN_TITLE_KEYS]
+    for key in ("titles", "known_titles"):
+        extra = data.get(key)
+        if isinstance(extra, dict):
+            extra = list(extra.values())
+        if isinstance(extra, list | tuple):
+            raw += list(extra)
+        elif extra is not None:
+            raise AnswerError(f"{key} is not a list of titles")
+    if len(raw) > len(KNOWN_TITLE_KEYS) + MAX_KNOWN_TITLES:
+        raise AnswerError(f"more than {MAX_KNOWN_TITLES} known titles")
+    seen = {t.casefold() for t in written if t}
+    titles: list[str] = []
+    for value in raw:
+        text = (
+            _text("known title", value, required=False) if isinstance(value, str) or value is None else None
+        )
+        if text and any(c.isalnum() for c in text) and text.casefold() not in seen:
+            seen.add(text.casefold())
+            titles.append(text)
+    return tuple(titles[:MAX_KNOWN_TITLES])
+
+
 def _media_type(value: Any) -> str | None:
     if value is None:
         return None
@@ -145,8 +183,8 @@ def _air_date(value: Any) -> str | None:
 def coerce_answer(data: Any, parser: str) -> ParsedName:
     """Given a parse answer dict (LLM JSON shape), return a validated `ParsedName`; raise `AnswerError`.
 
-    Shape: title, alt_title, year, type (movie|tv), season, episodes (list), absolute_episode,
-    air_date. Loose forms are accepted: numbers as strings, one episode instead of a list,
+    Shape: title, alt_title, title_zh/title_en/title_original (or a `titles` list), year, type
+    (movie|tv), season, episodes (list), absolute_episode, air_date. Loose forms are accepted: numbers as strings, one episode instead of a list,
     "TV Series"/"series"/"show" for tv, "film" for movie.
     """
     if not isinstance(data, dict):
@@ -157,7 +195,7 @@ def coerce_answer(data: Any, parser: str) -> ParsedName:
         alt_title = None
     year = _integer("year", data.get("year"), FIRST_YEAR, last_year())
     media_type = _media_type(data.get("type", data.get("media_type")))
-    season = _integer("season", data.get("season"), 0, last_year())  # some shows number seasons by year
+    season = _season(data.get("season"))
     episodes = _episodes(
         data.get("episodes") if data.get("episodes") not in (None, []) else data.get("episode")
     )
@@ -170,6 +208,7 @@ def coerce_answer(data: Any, parser: str) -> ParsedName:
     return ParsedName(
         title=title,
         alt_title=alt_title,
+        known_titles=_known_titles(data, (title, alt_title)),
         year=year,
         media_type=media_type,
         season=season,

@@ -19,28 +19,25 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 import openai
 from loguru import logger
 
 from clearmedia import http
-from clearmedia.errors import IdentifyError, ServiceConfigError, ServicePausedError, TransientError
+from clearmedia.errors import IdentifyError, ServiceConfigError, TransientError
 from clearmedia.identify import llm_batch
 from clearmedia.identify.answer import AnswerError, coerce_answer, extract_json
+from clearmedia.identify.breaker import CircuitBreaker
 from clearmedia.identify.types import ParsedName
 
 #: Bump when the prompt or the answer shape changes: old cached answers are then not reused.
-PROMPT_VERSION = 2
+PROMPT_VERSION = 3
 REQUEST_TIMEOUT = 60.0  # seconds per HTTP request
 ATTEMPTS = 3  # HTTP attempts per question for transient failures
 BACKOFF_BASE = 1.0  # seconds; doubles each attempt, with jitter
 BACKOFF_MAX = 30.0
 MAX_RETRY_AFTER = 60.0  # a longer Retry-After requeues the file instead of blocking a worker
-BREAKER_THRESHOLD = 5  # consecutive transient failures that pause all LLM calls
-BREAKER_PAUSE = 60.0  # first pause, seconds; doubles while the endpoint keeps failing
-BREAKER_MAX_PAUSE = 900.0
 
 SYSTEM_PROMPT = """\
 You identify downloaded video files from their names, for a media library.
@@ -53,6 +50,8 @@ Keep every word that tells one work from another: sequel numbers and parts ("Ne 
 "Dune Part Two", "Kill Bill Vol 2") and a country naming a version of a show ("The Office UK")
 - "alt_title": a second title when the name has two (e.g. Chinese and English, or original and \
 translated), else null
+- "title_zh", "title_en", "title_original": the work's Chinese, English and original-language \
+titles as you know them (each null when you do not know it)
 - "year": the year of release given in the name, else null
 - "type": "movie" or "tv"
 - "season": the season number, else null (0 for specials)
@@ -60,8 +59,8 @@ translated), else null
 - "absolute_episode": the episode number counted across all seasons when the name uses one (common \
 for anime: "Title - 1087"), else null
 - "air_date": "YYYY-MM-DD" when a daily show is named by its date, else null
-Take titles and numbers from the path itself and never guess: a year, season or episode the name \
-does not give is null (episodes: []); do not correct, complete or translate a title from memory.
+Take "title", "alt_title" and every number from the path itself and never guess: a year, season \
+or episode the name does not give is null (episodes: []).
 In a season pack the show and season are often only in the folder name: \
 "Show.S02.1080p.WEB-DL/E05.mkv" is season 2, episode 5 of Show. Folders like Movies, TV, Anime, \
 Downloads only group files and are never titles."""
@@ -88,76 +87,6 @@ def cache_key(model: str, relative_path: str) -> str:
 def _retry_after(error: openai.APIStatusError) -> float | None:
     """Seconds the endpoint asked us to wait (Retry-After / retry-after-ms), if it said."""
     return http.retry_after(error.response.headers)
-
-
-class CircuitBreaker:
-    """Pause every LLM call after `threshold` consecutive transient failures.
-
-    While open, `before_call` raises `TransientError` at once (no HTTP), so files wait in PENDING
-    rather than all turning FAILED. After the pause one probe call goes through: success closes
-    the breaker, failure opens it again for twice as long (at most `max_pause`). Thread-safe.
-    """
-
-    def __init__(
-        self,
-        threshold: int = BREAKER_THRESHOLD,
-        pause: float = BREAKER_PAUSE,
-        max_pause: float = BREAKER_MAX_PAUSE,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.threshold = threshold
-        self.base_pause = pause
-        self.max_pause = max_pause
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._failures = 0
-        self._pause = pause
-        self._open_until: float | None = None
-        self._probing = False
-
-    @property
-    def is_open(self) -> bool:
-        with self._lock:
-            return self._open_until is not None and self._clock() < self._open_until
-
-    def before_call(self, probe: bool = True) -> None:
-        """Raise `TransientError` when calls are paused; otherwise let this call through.
-
-        After the pause the first caller becomes the probe (it must report `success` or
-        `failure`); with `probe=False` a caller only looks and never takes that role.
-        """
-        with self._lock:
-            if self._open_until is None:
-                return
-            remaining = self._open_until - self._clock()
-            if remaining <= 0 and (not probe or not self._probing):
-                self._probing = self._probing or probe  # half-open: this caller is the probe
-                return
-            wait = max(1, round(remaining)) if remaining > 0 else 1
-        raise ServicePausedError(f"LLM endpoint unavailable, paused for {wait} s")
-
-    def success(self) -> None:
-        with self._lock:
-            if self._open_until is not None:
-                logger.info("LLM endpoint answers again; resuming LLM calls")
-            self._failures = 0
-            self._pause = self.base_pause
-            self._open_until = None
-            self._probing = False
-
-    def failure(self) -> None:
-        with self._lock:
-            self._failures += 1
-            if self._probing or (self._open_until is None and self._failures >= self.threshold):
-                if self._probing:
-                    self._pause = min(self._pause * 2, self.max_pause)
-                self._probing = False
-                self._open_until = self._clock() + self._pause
-                logger.warning(
-                    "LLM endpoint failed {} times in a row; pausing LLM calls for {:.0f} s",
-                    self._failures,
-                    self._pause,
-                )
 
 
 class LLMParser:
@@ -198,6 +127,10 @@ class LLMParser:
             raise ServiceConfigError(
                 "PARSER=llm needs OPENAI_API_KEY (or set PARSER=guessit to work offline)"
             )
+        if options.get("use_cache", True):  # the answer cache lives in DATA_DIR's database
+            from clearmedia.store.db import open_database
+
+            open_database(settings.data_dir)
         return cls(
             api_key=settings.openai_api_key,
             model=settings.llm_model,

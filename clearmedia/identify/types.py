@@ -21,7 +21,9 @@ class ParsedName:
     absolute_episode: int | None = None
     air_date: str | None = None  # ISO date, for daily shows
     parser: str = "guessit"
-    #: more titles to try, after the two above (the other reader's, or undecorated forms)
+    #: the work's titles the LLM knows (Chinese, English, original), searched after those written
+    known_titles: tuple[str, ...] = ()
+    #: more titles to try, after the others (the other reader's, or undecorated forms)
     other_titles: tuple[str, ...] = ()
     #: "final" (a "Final Season" with no number) or "arc" (an arc name): the season is not 1 by default
     season_hint: str | None = None
@@ -30,11 +32,13 @@ class ParsedName:
 
     def titles(self) -> list[str]:
         """Each distinct title the parser gave, the written one first."""
-        return list(dict.fromkeys(t for t in (self.title, self.alt_title, *self.other_titles) if t))
+        every = (self.title, self.alt_title, *self.known_titles, *self.other_titles)
+        return list(dict.fromkeys(t for t in every if t))
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["episodes"] = list(self.episodes)
+        data["known_titles"] = list(self.known_titles)
         data["other_titles"] = list(self.other_titles)
         return data
 

@@ -185,8 +185,12 @@ def reconcile(name: str, rules: ParsedName | None, llm: ParsedName | None) -> Ve
 
 
 def _undecorated(parsed: ParsedName, more: tuple | list) -> ParsedName:
-    """The reading with its titles undecorated (and the other reader's after them)."""
-    titles = plain_titles([*parsed.titles(), *more])
+    """The reading with its titles undecorated: those written in the name (the other reader's after
+    them) first, the titles the LLM knows from memory last."""
+    written = [parsed.title, parsed.alt_title, *parsed.other_titles]
+    titles = plain_titles([t for t in (*written, *more, *parsed.known_titles) if t])
     title, *rest = titles
     alt = rest[0] if rest else None
-    return dataclasses.replace(parsed, title=title, alt_title=alt, other_titles=tuple(rest[1:]))
+    return dataclasses.replace(
+        parsed, title=title, alt_title=alt, known_titles=(), other_titles=tuple(rest[1:])
+    )

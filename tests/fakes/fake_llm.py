@@ -26,7 +26,9 @@ Faults: `fail_next(status, count, headers, body)` (status 0 closes the connectio
 `FakeLLM(imperfect=True)` answers unscripted names like a real, imperfect model (FIDELITY.md), each
 behaviour for some names, chosen by a hash of the path (so a run is repeatable): optional fields
 left out, a year off by one, edition words kept in the title, the Latin title of a CJK release,
-`S01E15` for an absolute number, an extra answered as episode 1, code fences, `<think>` blocks,
+`S01E15` for an absolute number, an extra answered as episode 1, the work's other titles (the
+model's memory: `tests.fakes.tmdb_catalogue`) left out or only the English/romaji one, code fences,
+`<think>` blocks,
 numbers as strings, prose before the JSON on the first try, HTTP 429 (with `Retry-After: 0`) and
 500 (without) on a path's first request.
 """
@@ -69,7 +71,37 @@ def parse_answer_for(relative_path: str) -> dict:
         "episodes": list(parsed.episodes),
         "absolute_episode": parsed.absolute_episode,
         "air_date": parsed.air_date,
+        **known_titles(parsed.titles(), parsed.year),
     }
+
+
+def known_entry(titles: list[str], year: int | None):
+    """The catalogue work a model would take these titles for: one whose title is one of them
+    (the one of that year, when several), the most popular of equals; None when it knows none."""
+    from tests.fakes import tmdb_catalogue
+    from tests.fakes.fake_tmdb import normalize
+
+    wanted = {normalize(t) for t in titles if t}
+    hits = [
+        e
+        for e in (*tmdb_catalogue.MOVIES, *tmdb_catalogue.SHOWS)
+        if wanted & {normalize(t) for t in (e.en, e.zh, e.original, *e.alt) if t}
+    ]
+    dated = [
+        e
+        for e in hits
+        if year and getattr(e, "release_date", getattr(e, "first_air_date", ""))[:4] == str(year)
+    ]
+    hits = dated or hits
+    return max(hits, key=lambda e: e.popularity) if hits else None
+
+
+def known_titles(titles: list[str], year: int | None) -> dict:
+    """The `title_zh`/`title_en`/`title_original` a model knows for a work (nulls when none)."""
+    entry = known_entry(titles, year)
+    if entry is None:
+        return {"title_zh": None, "title_en": None, "title_original": None}
+    return {"title_zh": entry.zh or None, "title_en": entry.en or None, "title_original": entry.original}
 
 
 _EDITION = re.compile(
@@ -99,6 +131,7 @@ def imperfect_answer(relative_path: str) -> dict:
         answer["alt_title"] = (
             None if variant(relative_path, "alt", 2) else next(t for t in titles if t != latin[0])
         )
+    _forget_titles(relative_path, answer)
     filename = relative_path.rsplit("/", 1)[-1]
     edition = _EDITION.search(filename)
     if edition:  # "Blade Runner The Final Cut", "Avatar IMAX"
@@ -114,6 +147,20 @@ def imperfect_answer(relative_path: str) -> dict:
         if answer.get(key) is None and variant(relative_path, key, 2):
             answer.pop(key, None)  # optional fields left out rather than null
     return answer
+
+
+def _forget_titles(relative_path: str, answer: dict) -> None:
+    """A model's memory of titles: for some names none (the keys left out), for some only the
+    English one (or the romaji one of an anime), for the rest all it knows."""
+    flaw = variant(relative_path, "known", 4)
+    if flaw == 0:
+        for key in ("title_zh", "title_en", "title_original"):
+            answer.pop(key, None)
+    elif flaw == 1:
+        entry = known_entry([answer["title"]], answer.get("year"))
+        romaji = [t for t in getattr(entry, "alt", ()) if t.isascii() and t != entry.en]
+        english = romaji[0] if romaji and entry.original_language == "ja" else answer.get("title_en")
+        answer.update(title_zh=None, title_original=None, title_en=english)
 
 
 def imperfect_content(relative_path: str, answer: dict) -> str:

@@ -116,6 +116,30 @@ def test_loose_answers_are_accepted(fake, parser, content, expected):
     assert len(fake.chat_requests()) == 1
 
 
+def test_the_titles_the_llm_knows_are_read_and_searched_after_the_written_ones(fake, parser):
+    """Chinese, English and original titles from the model's memory, each checked like a title."""
+    fake.answers["Matrix"] = {
+        "title": "The Matrix",
+        "title_zh": "黑客帝国",
+        "title_en": "The Matrix",
+        "title_original": None,
+        "titles": ["Matrix", 7, "", "!!"],
+        "year": 1999,
+        "type": "movie",
+    }
+    parsed = parser.parse(MATRIX)
+    assert parsed.known_titles == ("黑客帝国", "Matrix")
+    assert parsed.titles() == ["The Matrix", "黑客帝国", "Matrix"]
+    system = fake.chat_requests()[0]["body"]["messages"][0]["content"]
+    assert all(key in system for key in ("title_zh", "title_en", "title_original"))
+
+
+def test_a_season_numbered_by_its_year_is_a_season(fake, parser):
+    """A daily show's "Season 2024" is real; season 500 is not (above)."""
+    fake.answers["Matrix"] = {"title": "The Daily Show", "type": "tv", "season": 2024, "episodes": [12]}
+    assert parser.parse(MATRIX).season == 2024
+
+
 def test_an_unusable_answer_is_asked_again_once_and_the_second_is_used(fake, parser):
     fake.answers["Matrix"] = [
         '{"title": "The Matrix", "year": 19999, "type": "movie"}',
@@ -137,6 +161,9 @@ def test_an_unusable_answer_is_asked_again_once_and_the_second_is_used(fake, par
         ('{"title": "", "type": "movie"}', "title is missing"),
         ('{"title": "X", "type": "documentary"}', "neither movie nor tv"),
         ('{"title": "The Bear", "type": "tv", "season": 500}', "season 500 is out of range"),
+        ('{"title": "The Bear", "type": "tv", "season": -1}', "season -1 is out of range"),
+        ('{"title": "The Bear", "type": "tv", "title_zh": "熊' + "家" * 300 + '"}', "longer than 200"),
+        ('{"title": "The Bear", "type": "tv", "titles": "熊家餐馆"}', "titles is not a list"),
         ('{"title": "The Bear", "type": "tv", "episodes": [99999]}', "out of range"),
         ('{"title": "Bad\\u001b[31mTitle", "type": "movie"}', "control characters"),
         ('{"title": "' + "A" * 300 + '", "type": "movie"}', "longer than 200"),
