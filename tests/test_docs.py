@@ -103,9 +103,14 @@ def ci_command() -> str:
     return lines[0]
 
 
+def section(text: str, number: int) -> str:
+    """The text of the `number`-th `## ` section (0: the first), up to the next one."""
+    return re.split(r"\n## ", text)[number + 1]
+
+
 def quick_start_commands(text: str) -> list[str]:
-    quick_start = text[: text.index("## Docker")]
-    return re.findall(r"```sh\n(.*?)\n```", quick_start, re.S)
+    """The shell blocks of the quick start: the first `## ` section of either README."""
+    return re.findall(r"```sh\n(.*?)\n```", section(text, 0), re.S)
 
 
 def test_readme_quick_start_is_install_settings_preview_run_and_the_ci_test_command():
@@ -159,7 +164,7 @@ def test_env_example_sets_only_the_required_and_the_choose_first_settings():
     assert all(values.values())
     assert values["TMDB_LANGUAGE"] == DEFAULTS["TMDB_LANGUAGE"] and values["NAMING"] == DEFAULTS["NAMING"]
     for text in (README, README_ZH):
-        quick_start = text[: text.index("## Docker")]
+        quick_start = section(text, 0)
         assert "TMDB_LANGUAGE" in quick_start and "NAMING" in quick_start
 
 
@@ -203,3 +208,149 @@ def test_commented_values_in_env_example_are_the_real_defaults(tmp_path):
         env_example_with(tmp_path, ["MOVIE_TEMPLATE", "EPISODE_TEMPLATE"]), require_library=True, environ={}
     )
     assert templated.movie_template and templated.episode_template
+
+
+# --- What the program really has: argparse, the package, the benchmarks ---------------------------
+
+
+def parser_commands() -> dict[str, list[str]]:
+    """Every `clearmedia` subcommand with its options (without -h and the global --env-file)."""
+    import argparse
+
+    from clearmedia.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return {
+        name: [
+            option
+            for action in parser._actions
+            for option in action.option_strings
+            if option.startswith("--") and option not in ("--help", "--env-file")
+        ]
+        for name, parser in sub.choices.items()
+    }
+
+
+def command_rows(text: str, command: str) -> list[str]:
+    starts = (f"| `clearmedia {command} ", f"| `clearmedia {command}`")
+    return [line for line in text.splitlines() if line.startswith(starts)]
+
+
+@pytest.mark.parametrize(("command", "options"), sorted(parser_commands().items()))
+def test_every_subcommand_and_option_of_the_program_is_in_both_command_tables(command, options):
+    for name, text in (("README.md", README), ("README.zh-CN.md", README_ZH)):
+        rows = command_rows(text, command)
+        assert len(rows) == 1, f"clearmedia {command} needs one row in the command table of {name}"
+        for option in options:
+            assert option in rows[0], f"{option} of clearmedia {command} is missing in {name}'s table"
+
+
+def beyond_the_contract(text: str) -> str:
+    heading = "## Beyond the contract\n" if text is README else "## 超出约定的部分\n"
+    assert heading in text, f"no {heading.strip()!r} section"
+    start = text.index(heading)
+    return text[start : text.index("\n## ", start + 1)]
+
+
+def test_what_goes_beyond_the_contract_is_listed_as_such_in_both_readmes():
+    contract = contract_commands()
+    for text in (README, README_ZH):
+        beyond = beyond_the_contract(text)
+        for command, options in parser_commands().items():
+            if command not in contract:
+                assert f"clearmedia {command}" in beyond, f"{command} is beyond the contract"
+            for option in set(options) - set(contract.get(command, options)):
+                assert option in beyond, f"{command} {option} is beyond the contract"
+        for extra in ("`llm`", "`workers`", "`problems`", "130", "head"):
+            assert extra in beyond, f"{extra} should be in the beyond-the-contract list"
+
+
+CONTRACT_FIELDS = {
+    "list --json": [
+        "id",
+        "status",
+        "path",
+        "target",
+        "error",
+        "media_type",
+        "tmdb_id",
+        "title",
+        "year",
+        "season",
+        "episodes",
+        "attempts",
+        "match_source",
+        "subtitles",
+    ],
+    "health": [
+        "status",
+        "version",
+        "uptime_s",
+        "counts",
+        "last_scan",
+        "watcher",
+        "starting",
+        "degraded",
+        "problems",
+        "workers",
+    ],
+    "status --json": ["counts", "last_scan", "llm"],
+    "match_source": ["llm", "guessit", "path", "manual"],
+}
+
+
+@pytest.mark.parametrize("what", sorted(CONTRACT_FIELDS))
+def test_json_fields_users_rely_on_are_named_in_both_readmes(what):
+    for name, text in (("README.md", README), ("README.zh-CN.md", README_ZH)):
+        for field in CONTRACT_FIELDS[what]:
+            assert f"`{field}`" in text or f'"{field}"' in text, f"{what} field {field} missing in {name}"
+
+
+def test_exit_statuses_and_file_states_are_in_both_readmes():
+    for text in (README, README_ZH):
+        for status in ("PENDING", "PROCESSING", "COMPLETED", "FAILED", "CONFLICT", "IGNORED"):
+            assert f"| `{status}` |" in text, f"{status} has no row in the file states table"
+        for code in ("130", "143"):
+            assert code in text
+    for spelling in ("[tmdbid-603]", "{tmdbid=603}", "tmdbid=603", "tmdb-603", "NCOP", "Season 00"):
+        assert spelling in README and spelling in README_ZH, f"identification rule {spelling} undocumented"
+
+
+def package_modules() -> list[str]:
+    """Every module of the package as the layout tables name it (`commands/add.py`, `clearmedia/cli.py`)."""
+    package = REPO / "clearmedia"
+    names = [f"clearmedia/{p.name}" for p in sorted(package.glob("*.py")) if p.name != "__init__.py"]
+    for path in sorted(package.glob("*/*.py")):
+        if path.name != "__init__.py" or len(path.read_text().splitlines()) > 40:
+            names.append(f"{path.parent.name}/{path.name}")
+    return names
+
+
+def layout_rows(text: str) -> set[str]:
+    return set(re.findall(r"^\| `((?:clearmedia|[a-z]+)/[a-z_]+\.py)` \|", text, re.M))
+
+
+def test_the_code_layout_tables_list_the_package_as_it_is():
+    modules = set(package_modules())
+    for name, text in (("README.md", README), ("README.zh-CN.md", README_ZH)):
+        rows = layout_rows(text)
+        assert modules - rows == set(), f"modules missing in the code layout of {name}"
+        assert rows - modules == set(), f"the code layout of {name} lists modules that are gone"
+
+
+def test_both_readmes_have_the_same_sections():
+    for level in ("## ", "### "):
+        english = [line for line in README.splitlines() if line.startswith(level)]
+        chinese = [line for line in README_ZH.splitlines() if line.startswith(level)]
+        assert len(english) == len(chinese), f"{level.strip()} sections: {english} vs {chinese}"
+
+
+def test_one_command_runs_every_benchmark_and_the_readme_says_so():
+    from tests.benchmarks.__main__ import BENCHMARKS
+
+    found = {p.stem.removeprefix("bench_") for p in (REPO / "tests" / "benchmarks").glob("bench_*.py")}
+    assert set(BENCHMARKS) == found, "tests/benchmarks/__main__.py runs every bench_*.py"
+    for text in (README, README_ZH):
+        assert ".venv/bin/python -m tests.benchmarks\n" in text
+        for name in found:
+            assert f"bench_{name}" in text, f"bench_{name} has no figures in the README"

@@ -33,7 +33,8 @@ open(path, "w").write(text)
 
 
 def quick_start() -> list[str]:
-    return re.findall(r"```sh\n(.*?)\n```", README[: README.index("## Docker")], re.S)
+    """The shell blocks of the README's first `## ` section, the quick start."""
+    return re.findall(r"```sh\n(.*?)\n```", re.split(r"\n## ", README)[1], re.S)
 
 
 @pytest.mark.skipif(not (REPO / ".venv/bin/clearmedia").exists(), reason="needs the installed venv")
