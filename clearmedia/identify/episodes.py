@@ -3,7 +3,7 @@
 An episode is linked only where TMDB's season lists it: what the name says (S01E02, a season folder
 + E05) is checked against the season's episode count; absolute numbers (`Show - 63`, or `S01E15`
 of a show whose season 1 has 11) are mapped through the seasons; daily shows are found by air
-date, specials by their TMDB title; a season the name does not give is not assumed to be 1 when
+date, specials by their TMDB title or air date; a season the name does not give is not assumed to be 1 when
 it names an arc. Anything TMDB does not list is an IdentifyError with the reason.
 Show and season answers come from the client's in-process memo, so the files of one season
 pack share one show request and one season request.
@@ -85,6 +85,28 @@ def _absolute(name: str, counts: dict[int, int], numbers) -> tuple[int, tuple[in
     return season, tuple(e for _, e in mapped)
 
 
+def _either(name: str, counts: dict[int, int], season: int, episode: int, absolute: int) -> tuple:
+    """`One.Piece.1071` is S10E71 or the 1071st episode: whichever TMDB lists; both is a guess."""
+    found, errors = [], []
+    for attempt in (
+        lambda: _verified(name, counts, season, (episode,)),
+        lambda: _absolute(name, counts, (absolute,)),
+    ):
+        try:
+            found.append(attempt())
+        except IdentifyError as error:
+            errors.append(error)
+    if len(found) == 2 and found[0] != found[1]:
+        (s1, e1), (s2, e2) = found
+        raise IdentifyError(
+            f'"{absolute}" in the name is S{s1:02d}E{e1[0]:02d} of "{name}" or, counted from the start, '
+            f"S{s2:02d}E{e2[0]:02d}; TMDB lists both: add the season to the name (S{s2:02d}E{e2[0]:02d})"
+        )
+    if found:
+        return found[0]
+    raise errors[0]
+
+
 class EpisodeResolver:
     """Turns a tv `ParsedName` into (season, episodes) of one TMDB show, every episode one TMDB lists."""
 
@@ -98,12 +120,14 @@ class EpisodeResolver:
         counts = _season_counts(show)
         name = show.get("name") or str(tmdb_id)
         if parsed.air_date:
-            found = self._by_air_date(tmdb_id, show, parsed.air_date)
+            found = self._by_air_date(tmdb_id, show, parsed.air_date, parsed.season_hint == "special")
             if found:
                 return found
             raise IdentifyError(f'TMDB lists no episode of "{name}" that aired on {parsed.air_date}')
         if parsed.season_hint == "special" or parsed.season == 0:
             return self._special(tmdb_id, name, counts, parsed)
+        if parsed.season is not None and len(parsed.episodes) == 1 and parsed.absolute_episode:
+            return _either(name, counts, parsed.season, parsed.episodes[0], parsed.absolute_episode)
         if parsed.season is not None:
             if parsed.episodes:
                 return _verified(name, counts, parsed.season, parsed.episodes)
@@ -160,8 +184,12 @@ class EpisodeResolver:
             return number - before
         return number
 
-    def _by_air_date(self, tmdb_id: int, show: dict, air_date: str) -> tuple[int, tuple[int, ...]] | None:
-        """Find the episode that aired on `air_date`, looking first at the season that started that year."""
+    def _by_air_date(
+        self, tmdb_id: int, show: dict, air_date: str, special: bool = False
+    ) -> tuple[int, tuple[int, ...]] | None:
+        """Find the episode that aired on `air_date`: in the seasons that started nearest that year
+        (at most MAX_SEASONS_FOR_DATE of them), then among the specials (season 0) — first, when
+        the name calls itself a special."""
         year = int(air_date[:4]) if air_date[:4].isdigit() else None
         seasons = []
         for row in show.get("seasons") or []:
@@ -179,7 +207,11 @@ class EpisodeResolver:
             else:
                 rank = 2
             seasons.append((rank, number == 0, -(start_year or 0), number))
-        for *_, number in sorted(seasons)[:MAX_SEASONS_FOR_DATE]:
+        ranked = [number for *_, number in sorted(seasons)]
+        order = [n for n in ranked if n != 0][:MAX_SEASONS_FOR_DATE]
+        if 0 in ranked:
+            order = [0, *order] if special else [*order, 0]
+        for number in order:
             season = self.client.season(tmdb_id, number) or {}
             hits = [
                 e["episode_number"] for e in season.get("episodes") or [] if e.get("air_date") == air_date

@@ -86,7 +86,9 @@ _NEW_SEASON_AD = re.compile(r"★?\s*\d{1,2}月新番\s*★?|★")
 _LANG_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:GB|BIG5|CHS|CHT)(?![A-Za-z0-9])")
 _CN_NUMERAL = "零〇一二两三四五六七八九十"
 _CN_SEASON = re.compile(rf"第\s*([0-9]{{1,3}}|[{_CN_NUMERAL}]{{1,3}})\s*[季部]")
-_CN_EPISODE = re.compile(rf"第\s*([0-9]{{1,4}}|[{_CN_NUMERAL}]{{1,4}})\s*[集话話回期]")
+_CN_EPISODE = re.compile(
+    rf"第\s*([0-9]{{1,4}}|[{_CN_NUMERAL}]{{1,4}})\s*[集话話回期]|(?<![全共\d])(?<![全共]\s)([0-9]{{1,4}})\s*[集话話]"
+)
 _BRACKET = re.compile(r"\[([^\[\]]*)\]")
 
 
@@ -111,7 +113,7 @@ def _fansub_tags(name: str) -> str:
     rest = _BRACKET.sub(lambda m: " " if _is_fansub_tag(m.group(1).strip()) else m.group(0), rest)
     rest = _NEW_SEASON_AD.sub(" ", rest)
     rest = _CN_SEASON.sub(lambda m: f" S{_cn_number(m.group(1)) or 0:02d} ", rest)
-    rest = _CN_EPISODE.sub(lambda m: f" E{_cn_number(m.group(1)) or 0:02d} ", rest)
+    rest = _CN_EPISODE.sub(lambda m: f" E{_cn_number(m.group(1) or m.group(2)) or 0:02d} ", rest)
     if re.search(r"[\[\]]|[\u3040-\u30ff\u4e00-\u9fff]", rest):
         rest = _LANG_TOKEN.sub(" ", rest)
     rest = re.sub(r"\[\s*\]", " ", rest)
@@ -264,8 +266,12 @@ def parse_name(relative_path: str) -> ParsedName:
         "absolute_episode": _single(guess.get("absolute_episode")),
         "air_date": date.isoformat() if date is not None and hasattr(date, "isoformat") else None,
     }
+    if answer["air_date"] and episodes:
+        answer["air_date"] = None  # "Show.E07.191228": the episode number says which; the date only when
     if answer["air_date"]:
         answer["type"] = "tv"
+    if season is not None and len(episodes) == 1 and _run_together(filename, season, episodes[0]):
+        answer["absolute_episode"] = int(f"{season}{episodes[0]:02d}")  # "One.Piece.1071": S10E71 or 1071
     hint = _season_hint(cleaned)
     if hint == "special" and season is None and not answer["air_date"]:
         number = _SPECIAL.search(filename)
@@ -274,7 +280,7 @@ def parse_name(relative_path: str) -> ParsedName:
             episodes = answer["episodes"]
     # Anime releases ("[Group] Title - 15") count episodes across seasons.
     anime = grouped or _ANIME_NUMBER.search(filename)
-    if season is None and len(episodes) == 1 and answer["absolute_episode"] is None and anime:
+    if answer["season"] is None and len(episodes) == 1 and answer["absolute_episode"] is None and anime:
         answer["absolute_episode"], answer["episodes"] = episodes[0], []
     try:
         parsed = coerce_answer(answer, parser="guessit")
@@ -286,6 +292,15 @@ def parse_name(relative_path: str) -> ParsedName:
     return dataclasses.replace(
         parsed, season_hint=hint, episode_title=str(episode_title) if episode_title else None
     )
+
+
+def _run_together(filename: str, season: int, episode: int) -> bool:
+    """Was S{season}E{episode} read from one bare number ("Show.106", "One.Piece.1071") with no
+    season marker anywhere? Then the number may as well count episodes from the show's start."""
+    number = f"{season}{episode:02d}"
+    if len(number) < 3 or re.search(rf"(?i)s0*{season}\b|s0*{season}e|{season}x\d|season|第", filename):
+        return False
+    return re.search(rf"(?<![\w]){number}(?![\w])", filename.replace(".", " ").replace("_", " ")) is not None
 
 
 def _single(value):

@@ -4,12 +4,15 @@ Shaped like TMDB API v3. Ids are mostly TMDB's real ones; counts and dates are c
 Titles: `en` (en-US), `zh` (zh-CN), `original`; `alt` are alternative titles (searchable,
 returned by `append_to_response=alternative_titles`, never shown as a result's title).
 A show's `country` is TMDB's origin_country: both versions of "The Office" are named just "The Office".
+The works the unseen names need are in tests/fixtures/unseen-catalogue.json, loaded below.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class Season:
     #: "weekly" (one a week from air_date) or "daily" (Monday to Thursday from air_date)
     cadence: str = "weekly"
     names: dict[int, str] = field(default_factory=dict)
+    #: episode number -> air date, where it is not the cadence's (specials air when they air)
+    dates: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,7 @@ def episode_dates(season: Season) -> list[str]:
         else:
             dates.append(day)
             day += _dt.timedelta(days=7)
-    return [d.isoformat() for d in dates]
+    return [season.dates.get(n, d.isoformat()) for n, d in enumerate(dates, start=1)]
 
 
 def _weekly(*counts_and_dates: tuple[int, int, str]) -> tuple[Season, ...]:
@@ -549,6 +554,34 @@ SHOWS: tuple[Show, ...] = (
         + (Season(1, 100, "2014-02-24", cadence="daily"),),
     ),
 )
+
+
+def _load_unseen() -> tuple[tuple[Movie, ...], tuple[Show, ...]]:
+    """The works of tests/fixtures/unseen-catalogue.json (the unseen names' truth)."""
+    data = json.loads(UNSEEN_CATALOGUE.read_text(encoding="utf-8"))
+
+    def season(row: list) -> Season:
+        number, count, date, *more = row
+        cadence = more[0] if more else "weekly"
+        names = {int(k): v for k, v in (more[1] if len(more) > 1 else {}).items()}
+        dates = {int(k): v for k, v in (more[2] if len(more) > 2 else {}).items()}
+        return Season(number, count, date, cadence, names, dates)
+
+    def common(row: dict) -> dict:
+        keep = {k: v for k, v in row.items() if k not in ("alt", "genres", "seasons")}
+        return {**keep, "alt": tuple(row.get("alt", ())), "genres": tuple(row.get("genres", (18,)))}
+
+    movies = tuple(Movie(**common(row)) for row in data["movies"])
+    shows = tuple(
+        Show(**common(row), seasons=tuple(season(s) for s in row["seasons"])) for row in data["shows"]
+    )
+    return movies, shows
+
+
+UNSEEN_CATALOGUE = Path(__file__).resolve().parent.parent / "fixtures" / "unseen-catalogue.json"
+_UNSEEN_MOVIES, _UNSEEN_SHOWS = _load_unseen()
+MOVIES += _UNSEEN_MOVIES
+SHOWS += _UNSEEN_SHOWS
 
 
 def by_id(media_type: str, tmdb_id: int) -> Movie | Show | None:
