@@ -354,10 +354,11 @@ def settle_error(file: MediaFile, error: BaseException, settings: Settings) -> S
     return status
 
 
-def process(file: MediaFile, settings: Settings, identifier) -> Status:
+def process(file: MediaFile, settings: Settings, identifier, announcer=None) -> Status:
     """Take one CLAIMED file to its final state (or back to PENDING); return the new status.
 
-    A database error while recording is the only thing that escapes (the worker pool gives the
+    The outcome goes to `announcer` (`announce.running`/`start`; None: not announced). A
+    database error while recording is the only thing that escapes (the worker pool gives the
     file back when the database can be written again).
     """
     with logger.contextualize(file_id=file.id, path=file.path):
@@ -368,13 +369,14 @@ def process(file: MediaFile, settings: Settings, identifier) -> Status:
             if _is_database_error(error):
                 raise
             status = settle_error(file, error, settings)
-        _announce(file, status)
+        _announce(announcer, file, status)
         return status
 
 
-def _announce(file: MediaFile, status: Status) -> None:
+def _announce(announcer, file: MediaFile, status: Status) -> None:
     """Hand a recorded outcome to announce/ (media servers, notices); it never raises or waits."""
     announce.file_finished(
+        announcer,
         status=status,
         file_id=file.id,
         source=file.path,

@@ -170,15 +170,17 @@ class Announcer:
         logger.info("announcing to {}", ", ".join(names))
         return self
 
-    def publish(self, outcome: Outcome) -> None:
+    def publish(self, outcome: Outcome, notify: bool = True) -> None:
+        """Queue one outcome (servers are told of a linked file's folder; with `notify`, the
+        owner too when NOTIFY_EVENTS asks); a full queue drops it with a warning."""
         try:
-            self._queue.put_nowait(outcome)
+            self._queue.put_nowait((outcome, notify))
         except queue.Full:
             self._dropped += 1
             if self._dropped in (1, 10, 100) or self._dropped % 1000 == 0:
                 logger.warning("announce queue full: {} outcome(s) not announced", self._dropped)
 
-    def _route(self, outcome: Outcome) -> None:
+    def _route(self, outcome: Outcome, notify: bool = True) -> None:
         if outcome.status == "COMPLETED" and outcome.target and self._servers:
             folder = title_folder(
                 outcome.target, outcome.media_type, outcome.season, str(self.settings.target_dir)
@@ -186,13 +188,13 @@ class Announcer:
             mapped = map_path(folder, self.settings.media_server_path_map)
             for channel in self._servers:
                 channel.offer(mapped)
-        if self._notices is not None and outcome.event in self.settings.notify_events:
+        if notify and self._notices is not None and outcome.event in self.settings.notify_events:
             self._notices.offer(outcome)
 
     def _run(self) -> None:
-        while (outcome := self._queue.get()) is not _STOP:
+        while (item := self._queue.get()) is not _STOP:
             try:
-                self._route(outcome)
+                self._route(*item)
             except Exception:
                 logger.exception("announce: an outcome could not be routed")
 

@@ -94,29 +94,43 @@ def record(paths: list[str], settings: Settings) -> list:
 
 
 def process_here(rows: list, settings: Settings) -> None:
-    """No daemon runs: claim and process the added files in this process."""
-    from clearmedia import pipeline
+    """No daemon runs: claim and process the added files in this process, reading their names
+    LLM_BATCH_SIZE at a time (one LLM request), and announce what happened."""
+    from clearmedia import announce, pipeline
     from clearmedia.identify import Identifier
+    from clearmedia.runtime.readahead import batch_size, read_names
     from clearmedia.runtime.workers import close_db
     from clearmedia.store import queue
-    from clearmedia.store.models import Status
 
     identifier = Identifier(settings)
 
-    def one(row):
+    def one(row, announcer):
         try:
             claimed = queue.claim_file(row.id)
             if claimed is None:
                 return row, None  # taken by another process meanwhile
-            return claimed, pipeline.process(claimed, settings, identifier)
+            return claimed, pipeline.process(claimed, settings, identifier, announcer)
         finally:
             close_db()
 
+    size, outcomes = batch_size(settings), []
     try:
-        with ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="worker") as pool:
-            outcomes = list(pool.map(one, rows))
+        with (
+            announce.running(settings) as announcer,
+            ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="worker") as pool,
+        ):
+            for start in range(0, len(rows), size):
+                batch = rows[start : start + size]
+                read_names(settings, identifier, batch)
+                outcomes += pool.map(lambda row: one(row, announcer), batch)
     finally:
         identifier.close()
+    _print_outcomes(outcomes)
+
+
+def _print_outcomes(outcomes: list) -> None:
+    from clearmedia.store.models import Status
+
     for file, status in outcomes:
         if status == Status.COMPLETED:
             print(f"linked: #{file.id} {printable(file.target)}")

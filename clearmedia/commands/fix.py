@@ -95,7 +95,7 @@ def _folder_files(file) -> tuple[str, list]:
     return folder, [r for r in inside if r.id == file.id or r.status != Status.IGNORED]
 
 
-def relink(file, settings: Settings, identifier) -> str:
+def relink(file, settings: Settings, identifier, announcer=None) -> str:
     """Process one file again under its stored choice; take back its old links; return the status."""
     from clearmedia import pipeline
     from clearmedia.library.unlinker import Removed, prune_empty, remove_link, remove_link_of
@@ -108,7 +108,7 @@ def relink(file, settings: Settings, identifier) -> str:
     if claimed is None:
         print(f"busy: #{file.id} is being processed right now; run fix again in a moment")
         return Status.PROCESSING
-    status = pipeline.process(claimed, settings, identifier)
+    status = pipeline.process(claimed, settings, identifier, announcer)
     after = MediaFile.get_by_id(file.id)
     if status != Status.COMPLETED:
         kept = f"; the old link {printable(old_target)} was kept" if old_target else ""
@@ -133,6 +133,7 @@ def relink(file, settings: Settings, identifier) -> str:
 
 
 def cmd_fix(args, settings: Settings) -> int:
+    from clearmedia import announce
     from clearmedia.identify import Identifier
     from clearmedia.store import overrides
     from clearmedia.store.models import Status
@@ -157,7 +158,8 @@ def cmd_fix(args, settings: Settings) -> int:
             overrides.remember_file(file.id, overrides.Choice(media_type, tmdb_id, args.season, episodes))
             files = [file]
             print(f'#{file.id} is "{title}" ({media_type}/{tmdb_id}) from now on')
-        results = [relink(each, settings, identifier) for each in files]
+        with announce.running(settings) as announcer:  # servers and notices hear of the new links
+            results = [relink(each, settings, identifier, announcer) for each in files]
     except TransientError as error:
         raise ClearMediaError(f"{error}; fix needs TMDB to check the id: try again") from None
     finally:

@@ -8,6 +8,7 @@ settings, 1 when some could not be moved (a conflict, or a link that is no longe
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -69,8 +70,11 @@ def _move_subtitles(row, old: Path, new: Path, dry: bool) -> list[str]:
     return problems
 
 
-def relink_row(row, settings: Settings, client, dry: bool) -> str | None:
-    """Move one video link and its subtitles; return the problem, or None when it follows today."""
+def relink_row(row, settings: Settings, client, dry: bool, done: list | None = None) -> str | None:
+    """Move one video link and its subtitles; return the problem, or None when it follows today.
+
+    A moved link is added to `done` as (old path, its `announce.Outcome`) for the media servers.
+    """
     from clearmedia.library.relink import MOVED, move_link
     from clearmedia.library.unlinker import prune_empty
     from clearmedia.store.models import MediaFile
@@ -89,6 +93,8 @@ def relink_row(row, settings: Settings, client, dry: bool) -> str | None:
     if moved.status != MOVED:
         return moved.reason
     MediaFile.update(target=str(new)).where(MediaFile.id == row.id).execute()
+    if done is not None:
+        done.append((str(old), _outcome(row, new)))
     problems = _move_subtitles(row, old, new, dry=False)
     prune_empty(old.parent, settings.target_dir)
     logger.info("relinked {} -> {}", old, new)
@@ -96,8 +102,48 @@ def relink_row(row, settings: Settings, client, dry: bool) -> str | None:
     return "; ".join(problems) or None
 
 
-def cmd_relink(args, settings: Settings) -> int:
+def _outcome(row, new: Path):
+    """What the media servers are told about a moved link: its new title folder."""
+    from clearmedia.announce import Outcome
+
+    return Outcome.create(
+        status="COMPLETED",
+        file_id=row.id,
+        source=row.path,
+        target=str(new),
+        media_type=row.media_type,
+        title=row.title,
+        year=row.year,
+        season=row.season,
+        episodes=row.episodes,
+    )
+
+
+def _relink_all(rows: list, settings: Settings, dry: bool) -> list[str]:
+    """Move every row's links (and tell the media servers); return the problems."""
+    from clearmedia import announce
     from clearmedia.identify.tmdb import TMDBClient
+
+    client = TMDBClient(settings)
+    problems: list[str] = []
+    moved: list = []
+    try:
+        with contextlib.nullcontext() if dry else announce.running(settings) as announcer:
+            for row in rows:
+                try:
+                    problem = relink_row(row, settings, client, dry, moved)
+                except ClearMediaError as error:
+                    problem = f"{printable(row.path)}: {error}"
+                if problem:
+                    problems.append(problem)
+                    print(f"not moved: {printable(problem)}")
+            announce.links_moved(announcer, settings, moved)
+    finally:
+        client.close()
+    return problems
+
+
+def cmd_relink(args, settings: Settings) -> int:
     from clearmedia.library.layout import remember_layout
     from clearmedia.store.models import MediaFile, Status
 
@@ -112,19 +158,7 @@ def cmd_relink(args, settings: Settings) -> int:
         )
         .order_by(MediaFile.id)
     )
-    client = TMDBClient(settings)
-    problems: list[str] = []
-    try:
-        for row in rows:
-            try:
-                problem = relink_row(row, settings, client, dry)
-            except ClearMediaError as error:
-                problem = f"{printable(row.path)}: {error}"
-            if problem:
-                problems.append(problem)
-                print(f"not moved: {printable(problem)}")
-    finally:
-        client.close()
+    problems = _relink_all(rows, settings, dry)
     if not problems and not dry:
         remember_layout(settings)
     verb = "would follow" if dry else "follow"

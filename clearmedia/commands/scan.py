@@ -84,21 +84,20 @@ def _drain(pool, stop: _Stop) -> int:
     return 0
 
 
-def _pool(settings: Settings, identifier, dry: bool):
+def _pool(settings: Settings, identifier, dry: bool, announcer=None):
     from clearmedia import pipeline
-    from clearmedia.runtime.workers import DryRunSource, WorkerPool
+    from clearmedia.runtime.readahead import DryRunSource, ReadAhead
+    from clearmedia.runtime.workers import WorkerPool
 
     if not dry:
-        from clearmedia.runtime.readahead import ReadAhead
-
         return WorkerPool(
             settings.workers,
-            lambda file: pipeline.process(file, settings, identifier),
+            lambda file: pipeline.process(file, settings, identifier, announcer),
             claim=ReadAhead(settings, identifier),  # LLM_BATCH_SIZE files per LLM request
             drain=True,
             keep_outcomes=True,
         )
-    source = DryRunSource()
+    source = DryRunSource(settings, identifier)  # reads names a batch at a time, claims nothing
 
     def decide(file):
         decision = pipeline.decide_safely(file, settings, identifier)
@@ -110,11 +109,11 @@ def _pool(settings: Settings, identifier, dry: bool):
     )
 
 
-def _process(settings: Settings, identifier, dry: bool, stop: _Stop) -> None:
+def _process(settings: Settings, identifier, dry: bool, stop: _Stop, announcer=None) -> None:
     from clearmedia.store import usage
 
     spent_before = usage.totals()
-    pool = _pool(settings, identifier, dry)
+    pool = _pool(settings, identifier, dry, announcer)
     released = _drain(pool, stop)
     if pool.problem:
         raise DataDirError(pool.problem)
@@ -167,8 +166,8 @@ def _scan(args, settings: Settings) -> int:
             else:
                 from clearmedia import announce
 
-                with announce.running(settings):  # servers and notices are told before exit (≤ 5 s)
-                    _process(settings, identifier, False, stop)
+                with announce.running(settings) as announcer:  # told before exit (≤ 5 s)
+                    _process(settings, identifier, False, stop, announcer)
         finally:
             identifier.close()
     return 0

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import stat
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from clearmedia.discover.rules import (
 from clearmedia.discover.walk import walk
 from clearmedia.files import is_file_at
 from clearmedia.store import queue
-from clearmedia.store.db import database, open_database
+from clearmedia.store.db import open_database
 from clearmedia.store.models import Meta, Status
 from clearmedia.store.writer import RowWriter, batch_size
 
@@ -136,45 +135,59 @@ class _Pass:
         old = sub.get(inode)
         reuse_id = None
         if old is not None:
-            if old == path or is_file_at(old, device, inode):
-                report.known += 1  # the same path, or another hard link of a recorded file
-                return "known"
-            row = self.db.execute_sql(
-                "SELECT id, size, mtime FROM media_file WHERE device = ? AND inode = ?",
-                (to_db(device), to_db(inode)),
-            ).fetchone()
-            if row is not None and row[1] == st.st_size and row[2] == st.st_mtime:
-                self._moved(row[0], old, path, source_root)
-                sub[inode] = path
-                return "moved"
-            reuse_id = row[0] if row is not None else None
+            seen, reuse_id = self._recorded(sub, old, path, st, source_root)
+            if seen is not None:
+                return seen
         elif self.devices and device not in self.devices and self._renumbered(path, device, inode, st):
             report.known += 1
             sub[inode] = path
             return "known"
-        mtime = st.st_mtime
-        if self.settle and self.now - mtime < self.settle:
+        if self.settle and self.now - st.st_mtime < self.settle:
             report.unsettled += 1
             report.unsettled_paths.append(os.fsdecode(path))
             return "unsettled"
         reason = extra or name_reason(stem)
-        size = st.st_size
-        if reason is None and size < self.min_size:
+        if reason is None and st.st_size < self.min_size:
             limit = self.settings.min_file_size_mb
-            reason = f"too small: {_megabytes(size, limit)} MB is under MIN_FILE_SIZE_MB={limit:g}"
+            reason = f"too small: {_megabytes(st.st_size, limit)} MB is under MIN_FILE_SIZE_MB={limit:g}"
         sub[inode] = path
         if reuse_id is not None:
             self._reset(reuse_id, path, source_root, st, reason)
             return "ignored" if reason else "new"
-        pending = self.pending
-        pending.append(
+        self._queue(path, st, source_root, reason)
+        return "queued"
+
+    def _recorded(
+        self, sub: dict, old: bytes, path: bytes, st: os.stat_result, source_root: bytes
+    ) -> tuple[str | None, int | None]:
+        """A file whose (device, inode) is recorded at `old` (`sub`: the known inodes of its
+        device): ("known"/"moved", None) when it is that file, else (None, the row id to reuse:
+        the inode now belongs to another file)."""
+        device, inode = st.st_dev, st.st_ino
+        if old == path or is_file_at(old, device, inode):
+            self.report.known += 1  # the same path, or another hard link of a recorded file
+            return "known", None
+        row = self.db.execute_sql(
+            "SELECT id, size, mtime FROM media_file WHERE device = ? AND inode = ?",
+            (to_db(device), to_db(inode)),
+        ).fetchone()
+        if row is not None and row[1] == st.st_size and row[2] == st.st_mtime:
+            self._moved(row[0], old, path, source_root)
+            sub[inode] = path
+            return "moved", None
+        return None, (row[0] if row is not None else None)
+
+    def _queue(self, path: bytes, st: os.stat_result, source_root: bytes, reason: str | None) -> None:
+        """Keep a new row for the next write (written at once when a batch is full)."""
+        device, inode = st.st_dev, st.st_ino
+        self.pending.append(
             (
                 device if device < _INT64 else to_db(device),
                 inode if inode < _INT64 else to_db(inode),
                 path,
                 source_root,
-                size,
-                mtime,
+                st.st_size,
+                st.st_mtime,
                 IGNORED if reason else PENDING,
                 reason,
                 0,
@@ -183,9 +196,8 @@ class _Pass:
                 self.now,
             )
         )
-        if len(pending) >= self.batch:
+        if len(self.pending) >= self.batch:
             self.flush()
-        return "queued"
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -243,14 +255,10 @@ class Scanner:
         self.settings = settings
         self.sources: list[bytes] = [os.fsencode(os.path.abspath(p)) for p in settings.source_dirs]
         self.last_report: ScanReport | None = None
-        self._open_lock = threading.Lock()
 
     def _database(self):
-        """The open database; opened here (once, under a lock) when the caller has not."""
-        with self._open_lock:
-            if database.obj is None:
-                open_database(self.settings.data_dir)
-        return database.obj
+        """The database of DATA_DIR (`open_database` is idempotent and guarded by its lock)."""
+        return open_database(self.settings.data_dir)
 
     def excluded_keys(self) -> set[tuple[int, int]]:
         """(device, inode) of folders never walked into: TARGET_DIR, DATA_DIR, and source folders

@@ -27,8 +27,9 @@ class Parser(Protocol):
 def make_parser(settings) -> Parser:
     """Given settings, return the parser `settings.effective_parser` names.
 
-    The LLM parser caches answers in the database; open it first
-    (`clearmedia.store.db.open_database(settings.data_dir)`), or answers are simply not cached.
+    The LLM parser caches answers in DATA_DIR's database, which `LLMParser.from_settings` opens
+    (`open_database` is idempotent). An `LLMParser` built by hand caches only in a database
+    opened before, and works uncached without one.
     """
     if settings.effective_parser == "llm":
         from clearmedia.identify.llm import LLMParser

@@ -25,10 +25,11 @@ from clearmedia import __version__
 from clearmedia.config import Settings
 from clearmedia.runtime.health import HealthServer
 from clearmedia.runtime.progress import Progress
+from clearmedia.runtime.readahead import DryRunSource, ReadAhead
 from clearmedia.runtime.rescan import Rescanner
 from clearmedia.runtime.systemd import Notifier, status_line
 from clearmedia.runtime.wakeup import RunLock, WakeWatcher
-from clearmedia.runtime.workers import DryRunSource, WorkerPool
+from clearmedia.runtime.workers import WorkerPool
 from clearmedia.store import queue
 from clearmedia.store.db import data_dir_problem
 from clearmedia.store.models import MediaFile, Meta
@@ -61,6 +62,7 @@ class Daemon:
         self.watcher = None
         self.rescanner: Rescanner | None = None
         self.identifier = None
+        self.announcer = None  # media servers and notices (announce.start), None when none is set
         self.started = time.time()
         self._heartbeat = time.monotonic()
         self._stop_signal: str | None = None
@@ -130,7 +132,7 @@ class Daemon:
             decision = pipeline.decide_safely(file, self.settings, self.identifier)
             logger.info("DRY RUN {}", decision.describe())
             return None
-        return pipeline.process(file, self.settings, self.identifier)
+        return pipeline.process(file, self.settings, self.identifier, self.announcer)
 
     def _warm_up(self) -> None:
         """Import the parsers and run guessit once in the background, so the first file after a
@@ -148,6 +150,25 @@ class Daemon:
 
         threading.Thread(target=warm, name="warm-up", daemon=True).start()
 
+    def _make_pool(self) -> WorkerPool:
+        """The workers: deciding only under DRY_RUN, else processing (and announcing) due files."""
+        settings = self.settings
+        if settings.dry_run:
+            source = DryRunSource(settings, self.identifier)
+            logger.warning("DRY_RUN: decisions are logged, no link is created and no state changes")
+            return WorkerPool(
+                settings.workers,
+                self._process,
+                claim=source.claim,
+                release=lambda file: False,
+                next_due_in=lambda: None,  # every PENDING file is "due", but each is handed out once
+            )
+        from clearmedia import announce
+
+        self.announcer = announce.start(settings)  # servers and notices, on threads of their own
+        # LLM_BATCH_SIZE files per LLM request
+        return WorkerPool(settings.workers, self._process, claim=ReadAhead(settings, self.identifier))
+
     def _start(self) -> None:
         from clearmedia import pipeline
         from clearmedia.discover.scanner import Scanner
@@ -161,26 +182,7 @@ class Daemon:
             logger.info("{} file(s) left in progress by a stopped ClearMedia are PENDING again", reclaimed)
         self.identifier = Identifier(settings)
         self._warm_up()
-        if not settings.dry_run:
-            from clearmedia import announce
-
-            announce.start(settings)  # media servers and notices, on threads of their own
-        if settings.dry_run:
-            source = DryRunSource()
-            self.pool = WorkerPool(
-                settings.workers,
-                self._process,
-                claim=source.claim,
-                release=lambda file: False,
-                next_due_in=lambda: None,  # every PENDING file is "due", but each is handed out once
-            )
-            logger.warning("DRY_RUN: decisions are logged, no link is created and no state changes")
-        else:
-            from clearmedia.runtime.readahead import ReadAhead  # LLM_BATCH_SIZE files per LLM request
-
-            self.pool = WorkerPool(
-                settings.workers, self._process, claim=ReadAhead(settings, self.identifier)
-            )
+        self.pool = self._make_pool()
         self.pool.start()
         if not settings.dry_run:  # `clearmedia add` wakes us instead of processing files itself
             self.run_lock = RunLock(settings.data_dir)
@@ -304,7 +306,7 @@ class Daemon:
         released = self.pool.stop(STOP_GRACE) if self.pool is not None else 0
         from clearmedia import announce
 
-        announce.stop(3.0)  # send what is gathered; a dead server costs at most 3 s
+        announce.stop(self.announcer, 3.0)  # send what is gathered; a dead server costs at most 3 s
         if getattr(self, "run_lock", None) is not None:
             self.run_lock.release()
         self.health.stop()

@@ -10,6 +10,9 @@ reading the batch request brought (`identify/llm_batch.py`).
 A crash leaves every file of a batch PROCESSING under this process, reclaimed like any claim;
 a clean stop gives the files not yet handed out back (`release_all`). Without the LLM, or with
 LLM_BATCH_SIZE=1, it claims one file at a time as it always did.
+
+`DryRunSource` is the same for DRY_RUN (nothing claimed), and `read_names` the batch request
+itself, for `add`.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from clearmedia.config import Settings
 from clearmedia.identify import readable_name
 from clearmedia.identify.path_ids import tmdb_id_in_path
 from clearmedia.store import queue
-from clearmedia.store.models import MediaFile
+from clearmedia.store.models import MediaFile, Status
 
 
 class ReadAhead:
@@ -34,7 +37,7 @@ class ReadAhead:
         self.settings = settings
         self.identifier = identifier
         self.claimer = claimer or queue.claimer_id()
-        self.size = settings.llm_batch_size if settings.effective_parser == "llm" else 1
+        self.size = batch_size(settings)
         self._lock = threading.Lock()
         self._waiting: deque[MediaFile] = deque()
         self._fetching = 0  # workers claiming a batch right now
@@ -88,30 +91,73 @@ class ReadAhead:
         return released
 
     def _read(self, files: list[MediaFile]) -> None:
-        """Ask the LLM about the names of `files` that need it, in one request (best effort: a
-        file whose name was not read here is read alone when it is processed)."""
-        parse_many = getattr(self.identifier.parser, "parse_many", None)
-        if parse_many is None:
-            return
-        names = [readable_name(file.relative_path) for file in files if self._needs_llm(file)]
-        if len(names) < 2:
-            return
-        try:
-            parse_many(names, self.size)
-        except Exception:
-            logger.exception("reading {} names in one LLM request failed; each is read alone", len(names))
+        read_names(self.settings, self.identifier, files)
 
-    def _needs_llm(self, file: MediaFile) -> bool:
-        """Files the pipeline decides without the LLM stay out of the request: gone, on another
-        file system than TARGET_DIR, a TMDB id in the path, or a work chosen with `fix`."""
-        if tmdb_id_in_path(readable_name(file.relative_path)) is not None:
-            return False
-        try:
-            device = os.stat(file.path).st_dev
-            target = os.stat(self.settings.target_dir).st_dev
-        except OSError:
-            return os.path.exists(file.path)
-        return device == target and not _fixed(file)
+
+class DryRunSource:
+    """DRY_RUN: hand each PENDING file to a worker once, without claiming (no state changes),
+    reading the names of LLM_BATCH_SIZE files in one request like `ReadAhead`.
+
+    New files get ever larger ids, so one query for the next ids past the last one handed out
+    finds them without rereading the whole backlog on every call.
+    """
+
+    def __init__(self, settings: Settings, identifier) -> None:
+        self.settings = settings
+        self.identifier = identifier
+        self.size = batch_size(settings)
+        self._last_id = 0
+        self._lock = threading.Lock()
+        self._waiting: deque[MediaFile] = deque()
+
+    def claim(self) -> MediaFile | None:
+        with self._lock:  # the other workers wait for the batch their files are read in
+            if not self._waiting:
+                files = list(
+                    MediaFile.select()
+                    .where((MediaFile.status == Status.PENDING) & (MediaFile.id > self._last_id))
+                    .order_by(MediaFile.id)
+                    .limit(self.size)
+                )
+                if files:
+                    self._last_id = files[-1].id
+                    read_names(self.settings, self.identifier, files)
+                self._waiting.extend(files)
+            return self._waiting.popleft() if self._waiting else None
+
+
+def batch_size(settings: Settings) -> int:
+    """Names per LLM request: LLM_BATCH_SIZE with the LLM, else 1 (the rules read locally)."""
+    return settings.llm_batch_size if settings.effective_parser == "llm" else 1
+
+
+def read_names(settings: Settings, identifier, files: list[MediaFile]) -> None:
+    """Ask the LLM about the names of `files` that need it, in one request (best effort: a file
+    whose name was not read here is read alone when it is processed)."""
+    size = batch_size(settings)
+    parse_many = getattr(identifier.parser, "parse_many", None) if size > 1 else None
+    if parse_many is None or len(files) < 2:
+        return
+    names = [readable_name(file.relative_path) for file in files if _needs_llm(settings, file)]
+    if len(names) < 2:
+        return
+    try:
+        parse_many(names, size)
+    except Exception:
+        logger.exception("reading {} names in one LLM request failed; each is read alone", len(names))
+
+
+def _needs_llm(settings: Settings, file: MediaFile) -> bool:
+    """Files the pipeline decides without the LLM stay out of the request: gone, on another file
+    system than TARGET_DIR, a TMDB id in the path, or a work chosen with `fix`."""
+    if tmdb_id_in_path(readable_name(file.relative_path)) is not None:
+        return False
+    try:
+        device = os.stat(file.path).st_dev
+        target = os.stat(settings.target_dir).st_dev
+    except OSError:
+        return os.path.exists(file.path)
+    return device == target and not _fixed(file)
 
 
 def _fixed(file: MediaFile) -> bool:

@@ -278,30 +278,6 @@ class WorkerPool:
         return True
 
 
-class DryRunSource:
-    """DRY_RUN: hand each PENDING file to a worker once, without claiming (no state changes).
-
-    New files get ever larger ids, so one query for the next id past the last one handed out
-    finds them without rereading the whole backlog on every call.
-    """
-
-    def __init__(self) -> None:
-        self._last_id = 0
-        self._lock = threading.Lock()
-
-    def claim(self) -> MediaFile | None:
-        with self._lock:
-            file = (
-                MediaFile.select()
-                .where((MediaFile.status == Status.PENDING) & (MediaFile.id > self._last_id))
-                .order_by(MediaFile.id)
-                .first()
-            )
-            if file is not None:
-                self._last_id = file.id
-            return file
-
-
 def process_due(settings, identifier) -> list[tuple[MediaFile, object]]:
     """Claim and process every due PENDING file with WORKERS threads (a drain, as `scan` does);
     return the (file, status) pairs."""

@@ -2,11 +2,18 @@
 
 The schema version lives in `PRAGMA user_version`; `open_database` migrates an older database
 step by step instead of losing it, and refuses one made by a newer ClearMedia.
+
+The one piece of process-wide state: peewee binds every model to `database` (a proxy) when the
+model class is made, so the open file is shared by the whole process. Only `open_database`
+points it at a file, under a lock, and opening the same DATA_DIR again reuses the open database:
+every entry point (each command, the daemon, a parser built from settings) calls it before use
+and none can swap the file under another thread.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +24,9 @@ from clearmedia.store import models
 from clearmedia.store.models import database
 
 __all__ = ["database", "open_database", "schema_version", "migrate", "data_dir_error"]
+
+#: Held while `database` is pointed at a file (see the module docstring).
+_open_lock = threading.Lock()
 
 PRAGMAS = {
     "journal_mode": "wal",
@@ -81,28 +91,38 @@ def data_dir_error(data_dir: Path, error: BaseException) -> DataDirError | None:
 
 
 def open_database(data_dir: Path) -> SqliteDatabase:
-    """Given DATA_DIR, create it if missing, open DATA_DIR/clearmedia.db and migrate it.
+    """Given DATA_DIR, create it if missing, open DATA_DIR/clearmedia.db and migrate it; return it.
 
-    Raise DataDirError when DATA_DIR cannot be written (full, read-only), ConfigError otherwise.
+    Safe from any thread and idempotent: when this file is open already, the open database is
+    returned as it is. Raise DataDirError when DATA_DIR cannot be written (full, read-only),
+    ConfigError otherwise (the database open before, if any, stays open).
     """
-    try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise data_dir_error(data_dir, error) or ConfigError(
-            f"DATA_DIR {data_dir} cannot be created: {error.strerror}"
-        ) from None
-    db = SqliteDatabase(str(data_dir / "clearmedia.db"), pragmas=PRAGMAS, timeout=30)
-    database.initialize(db)
-    try:
-        db.connect(reuse_if_open=True)
-        migrate(db)
-    except ConfigError:
-        raise
-    except Exception as error:
-        raise data_dir_error(data_dir, error) or ConfigError(
-            f"DATA_DIR {data_dir}: cannot open the database ({error})"
-        ) from None
-    return db
+    data_dir = Path(data_dir)
+    path = str(data_dir / "clearmedia.db")
+    with _open_lock:
+        current = database.obj
+        if current is not None and current.database == path:
+            return current
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise data_dir_error(data_dir, error) or ConfigError(
+                f"DATA_DIR {data_dir} cannot be created: {error.strerror}"
+            ) from None
+        db = SqliteDatabase(path, pragmas=PRAGMAS, timeout=30)
+        database.initialize(db)  # the models migrate through the proxy
+        try:
+            db.connect()
+            migrate(db)
+        except Exception as error:
+            db.close()
+            database.initialize(current)  # a database that cannot be used is never left in place
+            if isinstance(error, ConfigError):
+                raise
+            raise data_dir_error(data_dir, error) or ConfigError(
+                f"DATA_DIR {data_dir}: cannot open the database ({error})"
+            ) from None
+        return db
 
 
 def schema_version(db: SqliteDatabase) -> int:

@@ -68,9 +68,12 @@ def test_notify_events_choose_what_is_announced(tmp_path):
 def test_nothing_configured_means_no_announcer_and_file_finished_does_nothing(tmp_path):
     settings = settings_for(tmp_path)
     assert Announcer.from_settings(settings) is None
-    assert announce.start(settings) is None
-    announce.file_finished(status="COMPLETED", file_id=1, source="/d/a.mkv")  # no error
-    announce.stop()
+    announcer = announce.start(settings)
+    assert announcer is None
+    announce.file_finished(announcer, status="COMPLETED", file_id=1, source="/d/a.mkv")  # no error
+    announce.stop(announcer)
+    with announce.running(settings) as announcer:
+        assert announcer is None
 
 
 def test_dead_destinations_never_block_publishing_and_stop_is_bounded(tmp_path):
