@@ -354,3 +354,11 @@ def test_one_command_runs_every_benchmark_and_the_readme_says_so():
         assert ".venv/bin/python -m tests.benchmarks\n" in text
         for name in found:
             assert f"bench_{name}" in text, f"bench_{name} has no figures in the README"
+
+
+def test_the_systemd_recipe_lets_the_service_user_read_its_settings():
+    """ClearMedia reads /etc/clearmedia/clearmedia.env itself as User=clearmedia: folder and file
+    must belong to its group (a root-only folder makes every command fail to read its settings)."""
+    for text in (README, README_ZH):
+        assert "sudo install -d -m 0750 -g clearmedia /etc/clearmedia\n" in text
+        assert "sudo install -m 0640 -g clearmedia .env.example /etc/clearmedia/clearmedia.env\n" in text
