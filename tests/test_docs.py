@@ -362,3 +362,16 @@ def test_the_systemd_recipe_lets_the_service_user_read_its_settings():
     for text in (README, README_ZH):
         assert "sudo install -d -m 0750 -g clearmedia /etc/clearmedia\n" in text
         assert "sudo install -m 0640 -g clearmedia .env.example /etc/clearmedia/clearmedia.env\n" in text
+
+
+def test_docker_commands_match_the_image_entrypoint():
+    """The entrypoint runs `clearmedia "$@"`: `compose run` takes the bare command, and what writes
+    the library goes through the entrypoint (as PUID/PGID), not `exec … clearmedia` (as root)."""
+    entrypoint = (REPO / "docker" / "entrypoint.sh").read_text()
+    assert 'clearmedia "$@"' in entrypoint
+    for text in (README, README_ZH):
+        assert "compose run --rm clearmedia clearmedia" not in text
+        assert "docker compose run --rm clearmedia scan --dry-run" in text
+        for command in ("relink", "fix", "unlink", "add", "scan"):
+            assert f"exec clearmedia clearmedia {command}" not in text
+        assert "exec -T clearmedia /entrypoint.sh add" in text
