@@ -110,3 +110,17 @@ def in_threads(work: Callable[[object], object], items: Sequence, threads: int =
         worker.join(60)
     if errors:
         raise errors[0]
+
+
+def listed(env: dict[str, str], cwd: Path | None = None) -> list[dict]:
+    """The rows of `clearmedia list --json`, as a user's script reads them."""
+    import json
+
+    result = run_cli("list", "--json", env=env, cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def listed_by_name(env: dict[str, str], cwd: Path | None = None) -> dict[str, dict]:
+    """`list --json` rows by source file name."""
+    return {os.path.basename(row["path"]): row for row in listed(env, cwd)}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import base_env, make_video, run_cli, wait_for
+from tests.helpers import base_env, listed, make_video, run_cli, wait_for
 
 MOVIE = "Inception.2010.1080p.BluRay.x264-[YTS.AM].mp4"
 
@@ -43,12 +43,6 @@ def tmpfs():
     for folder in reversed(mounted):
         subprocess.run(["mount", "-o", "remount,rw", str(folder)], capture_output=True)
         subprocess.run(["umount", "-l", str(folder)], capture_output=True)
-
-
-def rows(env) -> list[dict]:
-    listed = run_cli("list", "--json", env=env)
-    assert listed.returncode == 0, listed.stderr
-    return json.loads(listed.stdout)
 
 
 def fill_inodes(folder: Path, keep_free: int = 0) -> list[Path]:
@@ -95,7 +89,7 @@ def test_a_library_without_free_inodes_requeues_with_the_cause_and_leaves_no_fol
 
     scan = run_cli("scan", env=env)
     assert scan.returncode == 0, scan.stderr
-    [row] = rows(env)
+    [row] = listed(env)
     assert row["status"] == "PENDING"
     assert "library disk full" in row["error"]
     assert list((disk / "library").iterdir()) == []  # the folder made for the failed link is gone
@@ -103,7 +97,7 @@ def test_a_library_without_free_inodes_requeues_with_the_cause_and_leaves_no_fol
     for path in fillers:
         path.unlink()
     scan = run_cli("scan", env=env)
-    [row] = rows(env)
+    [row] = listed(env)
     assert row["status"] == "COMPLETED", row
     assert os.path.samefile(row["target"], disk / "downloads" / MOVIE)
 
@@ -116,12 +110,12 @@ def test_a_read_only_library_requeues_and_links_once_writable_again(tmp_path, tm
 
     scan = run_cli("scan", env=env)
     assert scan.returncode == 0, scan.stderr
-    [row] = rows(env)
+    [row] = listed(env)
     assert row["status"] == "PENDING" and "library is read-only" in row["error"], row
 
     subprocess.run(["mount", "-o", "remount,rw", str(disk)], check=True)
     run_cli("scan", env=env)
-    [row] = rows(env)
+    [row] = listed(env)
     assert row["status"] == "COMPLETED", row
 
 
@@ -175,7 +169,7 @@ def test_run_with_a_full_data_dir_answers_503_naming_it_and_resumes_by_itself(tm
         filler.unlink()
         wait_for(lambda: health(port)[0] == 200, timeout=10, what="healthy again")
         wait_for(
-            lambda: any(r["status"] == "COMPLETED" for r in rows(env)), timeout=20, what="the file linked"
+            lambda: any(r["status"] == "COMPLETED" for r in listed(env)), timeout=20, what="the file linked"
         )
         assert daemon.poll() is None  # it kept running all along
     finally:

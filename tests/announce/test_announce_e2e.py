@@ -19,7 +19,7 @@ from tests.fakes.fake_media_servers import (
     NoticeReceiver,
     refused_url,
 )
-from tests.helpers import base_env, make_video, run_cli, wait_for
+from tests.helpers import base_env, listed_by_name, make_video, run_cli, wait_for
 
 MOVIE = "The.Matrix.1999.1080p.BluRay.x264-AMIABLE.mkv"
 EPISODES = [
@@ -69,12 +69,6 @@ def make_downloads(downloads: Path, names) -> None:
         make_video(downloads / name)
 
 
-def list_rows(env, cwd) -> dict[str, dict]:
-    result = run_cli("list", "--json", env=env, cwd=cwd)
-    assert result.returncode == 0, result.stderr
-    return {Path(row["path"]).name: row for row in json.loads(result.stdout)}
-
-
 def assert_no_secret(*texts: str) -> None:
     for text in texts:
         for secret in SECRETS:
@@ -92,7 +86,7 @@ def test_scan_refreshes_each_touched_title_folder_once_per_server_and_sends_one_
     result = run_cli("scan", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert time.monotonic() - started < 20, "scan must not wait REFRESH_DELAY or NOTIFY_BATCH_SECONDS"
-    found = list_rows(env, tmp_path)
+    found = listed_by_name(env, tmp_path)
     movie_id, show_id = found[MOVIE]["tmdb_id"], found[Path(EPISODES[2]).name]["tmdb_id"]
     movie_dir = f"/data/media/Movies/The Matrix (1999) [tmdbid-{movie_id}]"
     show_dir = f"/data/media/TV Shows/Breaking Bad (2008) [tmdbid-{show_id}]"
@@ -132,7 +126,7 @@ def test_scan_with_every_server_and_notifier_down_links_at_the_same_speed(tmp_pa
     finally:
         hanging.stop()
     assert result.returncode == 0, result.stderr
-    statuses = [row["status"] for row in list_rows(env, tmp_path / "dead").values()]
+    statuses = [row["status"] for row in listed_by_name(env, tmp_path / "dead").values()]
     assert statuses.count("COMPLETED") == 4, statuses
     print(f"scan: {baseline:.2f} s without servers, {elapsed:.2f} s with every one dead")
     assert elapsed < baseline + 5 + 2, f"{elapsed:.1f} s with dead servers vs {baseline:.1f} s without"

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import os
 import time
 
 import pytest
 
 from tests.daemon_helpers import DaemonProcess, links_of
-from tests.helpers import base_env, make_video, run_cli, wait_for
+from tests.helpers import base_env, listed_by_name, make_video, run_cli, wait_for
 
 
 @pytest.fixture
@@ -18,21 +16,15 @@ def env(tmp_path, tmdb):
     return base_env(tmp_path, TMDB_API_URL=tmdb.url, TMDB_LANGUAGE="en-US", SETTLE_SECONDS="3600")
 
 
-def rows(env) -> dict[str, dict]:
-    result = run_cli("list", "--json", env=env)
-    assert result.returncode == 0, result.stderr
-    return {os.path.basename(r["path"]): r for r in json.loads(result.stdout)}
-
-
 def test_add_without_a_daemon_links_a_fresh_file_before_it_exits(tmp_path, env):
     movie = make_video(tmp_path / "downloads" / "Inception.2010.1080p.mkv", age_s=0)
     assert run_cli("scan", env=env).returncode == 0
-    assert rows(env) == {}, "scan waits for the settle time"
+    assert listed_by_name(env) == {}, "scan waits for the settle time"
     result = run_cli("add", str(movie), env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "linked:" in result.stdout
     assert links_of(movie, tmp_path / "library")[0].name == "Inception (2010).mkv"
-    assert rows(env)[movie.name]["status"] == "COMPLETED"
+    assert listed_by_name(env)[movie.name]["status"] == "COMPLETED"
 
 
 def test_add_a_folder_records_every_video_below_it(tmp_path, env):
@@ -44,7 +36,7 @@ def test_add_a_folder_records_every_video_below_it(tmp_path, env):
     assert result.returncode == 0, result.stdout + result.stderr
     for episode in episodes:
         assert links_of(episode, tmp_path / "library")
-    found = rows(env)
+    found = listed_by_name(env)
     assert found["breaking.bad.sample.mkv"]["status"] == "IGNORED"
     assert sorted(found) == [
         "Breaking.Bad.S01E01.1080p.mkv",
@@ -68,7 +60,7 @@ def test_bad_paths_exit_1_and_record_nothing(tmp_path, env, make, words):
     result = run_cli("add", str(good), str(bad), env=env)
     assert result.returncode == 1, result.stdout + result.stderr
     assert words in result.stderr and "nothing was recorded" in result.stderr
-    assert rows(env) == {}
+    assert listed_by_name(env) == {}
     assert not links_of(good, tmp_path / "library")
 
 
@@ -106,3 +98,24 @@ def test_add_with_a_running_daemon_is_linked_by_it_within_2_seconds(tmp_path, tm
     late = make_video(tmp_path / "downloads" / "Dune.2021.1080p.mkv", age_s=0)
     result = run_cli("add", str(late), env=env)
     assert result.returncode == 0 and "linked:" in result.stdout, result.stdout + result.stderr
+
+
+def test_add_without_a_daemon_tells_jellyfin_and_the_owner_before_it_exits(tmp_path, env):
+    from tests.fakes.fake_media_servers import FakeJellyfin, NoticeReceiver
+
+    movie = make_video(tmp_path / "downloads" / "Inception.2010.1080p.mkv", age_s=0)
+    with FakeJellyfin() as jellyfin, NoticeReceiver() as receiver:
+        env = dict(
+            env,
+            JELLYFIN_URL=jellyfin.url,
+            JELLYFIN_API_KEY=jellyfin.api_key,
+            NOTIFY_URLS=receiver.apprise_url(),
+            REFRESH_DELAY="600",  # gathered for longer than `add` runs: sent when it exits
+            NOTIFY_BATCH_SECONDS="600",
+        )
+        result = run_cli("add", str(movie), env=env)
+        assert result.returncode == 0, result.stdout + result.stderr
+        (link,) = links_of(movie, tmp_path / "library")
+        assert jellyfin.updates() == [(str(link.parent), "Created")]
+        (notice,) = receiver.notices()
+        assert "Inception (2010)" in notice["message"]

@@ -8,23 +8,15 @@ files that arrive later.
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
-from tests.helpers import FIXTURES, base_env, fingerprint, make_video, run_cli
+from tests.helpers import FIXTURES, base_env, fingerprint, listed_by_name, make_video, run_cli
 
 
 @pytest.fixture
 def env(tmp_path, tmdb):
     return base_env(tmp_path, TMDB_API_URL=tmdb.url, TMDB_LANGUAGE="en-US")
-
-
-def rows(env) -> dict[str, dict]:
-    """`list --json` rows by source file name."""
-    result = run_cli("list", "--json", env=env)
-    assert result.returncode == 0, result.stderr
-    return {os.path.basename(r["path"]): r for r in json.loads(result.stdout)}
 
 
 def scan(env) -> None:
@@ -41,7 +33,7 @@ def test_fix_moves_a_movie_to_the_chosen_work_and_the_choice_survives_rescans_an
     source = make_video(tmp_path / "downloads" / "Dune.2021.1080p.WEB-DL.mkv")
     before = fingerprint(source)
     scan(env)
-    row = rows(env)[source.name]
+    row = listed_by_name(env)[source.name]
     assert row["target"] == str(library / DUNE_2021) and row["match_source"] == "guessit"
 
     result = run_cli("fix", str(row["id"]), "--tmdb", "movie/841", env=env)
@@ -51,7 +43,7 @@ def test_fix_moves_a_movie_to_the_chosen_work_and_the_choice_survives_rescans_an
     assert not (library / DUNE_2021).exists()
     assert not (library / DUNE_2021).parent.exists(), "the old, now empty folder is removed"
     assert (library / "Movies").is_dir() and library.is_dir()
-    row = rows(env)[source.name]
+    row = listed_by_name(env)[source.name]
     assert (row["status"], row["tmdb_id"], row["year"], row["match_source"]) == (
         "COMPLETED",
         841,
@@ -64,7 +56,7 @@ def test_fix_moves_a_movie_to_the_chosen_work_and_the_choice_survives_rescans_an
     for command in (["scan"], ["retry", str(row["id"])], ["scan"]):  # each a new process: a restart
         result = run_cli(*command, env=env)
         assert result.returncode == 0, result.stderr
-    row = rows(env)[source.name]
+    row = listed_by_name(env)[source.name]
     assert (row["status"], row["tmdb_id"], row["match_source"]) == ("COMPLETED", 841, "manual")
     assert not (library / DUNE_2021).exists()
     assert fingerprint(source) == before, "the download itself is never touched"
@@ -73,12 +65,12 @@ def test_fix_moves_a_movie_to_the_chosen_work_and_the_choice_survives_rescans_an
 def test_fix_a_single_episode_with_season_and_episode(tmp_path, env):
     source = make_video(tmp_path / "downloads" / "bb-special-cut.mkv")
     scan(env)
-    row = rows(env)[source.name]
+    row = listed_by_name(env)[source.name]
     result = run_cli("fix", str(row["id"]), "--tmdb", "tv/1396", "--season", "2", "--episode", "3", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     target = tmp_path / "library/TV Shows/Breaking Bad (2008) [tmdbid-1396]/Season 02/Breaking Bad S02E03.mkv"
     assert target.stat().st_ino == source.stat().st_ino
-    row = rows(env)[source.name]
+    row = listed_by_name(env)[source.name]
     assert (row["season"], row["episodes"], row["match_source"]) == (2, [3], "manual")
 
 
@@ -88,7 +80,7 @@ def test_a_fixed_season_pack_stays_fixed_and_takes_later_files(tmp_path, env):
         make_video(pack / f"[Group] Heisenberg Chronicles - S01E0{number} [1080p].mkv")
     make_video(pack / "Sample" / "sample.mkv")
     scan(env)
-    found = rows(env)
+    found = listed_by_name(env)
     first = found["[Group] Heisenberg Chronicles - S01E01 [1080p].mkv"]
     assert first["status"] == "FAILED"  # TMDB knows no such title
 
@@ -96,15 +88,19 @@ def test_a_fixed_season_pack_stays_fixed_and_takes_later_files(tmp_path, env):
     assert result.returncode == 0, result.stdout + result.stderr
     show = tmp_path / "library/TV Shows/Breaking Bad (2008) [tmdbid-1396]/Season 01"
     assert sorted(p.name for p in show.iterdir()) == [f"Breaking Bad S01E0{n}.mkv" for n in (1, 2, 3)]
-    assert rows(env)["sample.mkv"]["status"] == "IGNORED", "samples in the pack stay ignored"
+    assert listed_by_name(env)["sample.mkv"]["status"] == "IGNORED", "samples in the pack stay ignored"
 
     make_video(pack / "[Group] Heisenberg Chronicles - S01E04 [1080p].mkv")  # arrives later
     scan(env)
     assert (show / "Breaking Bad S01E04.mkv").exists()
-    ids = [str(r["id"]) for name, r in rows(env).items() if name.endswith(".mkv") and "sample" not in name]
+    ids = [
+        str(r["id"])
+        for name, r in listed_by_name(env).items()
+        if name.endswith(".mkv") and "sample" not in name
+    ]
     assert run_cli("retry", *ids, env=env).returncode == 0
     scan(env)
-    for name, row in rows(env).items():
+    for name, row in listed_by_name(env).items():
         if name != "sample.mkv":
             assert (row["status"], row["tmdb_id"], row["match_source"]) == ("COMPLETED", 1396, "manual"), name
     assert sorted(p.name for p in show.iterdir()) == [f"Breaking Bad S01E0{n}.mkv" for n in (1, 2, 3, 4)]
@@ -114,21 +110,21 @@ def test_fix_into_an_occupied_path_is_a_conflict_and_keeps_the_old_link(tmp_path
     library = tmp_path / "library"
     source = make_video(tmp_path / "downloads" / "Dune.2021.1080p.mkv")
     scan(env)
-    row = rows(env)[source.name]
+    row = listed_by_name(env)[source.name]
     occupant = make_video(library / DUNE_1984, size_mb=1)
     result = run_cli("fix", str(row["id"]), "--tmdb", "movie/841", env=env)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "conflict" in result.stdout and "old link" in result.stdout
     assert (library / DUNE_2021).stat().st_ino == source.stat().st_ino
     assert occupant.stat().st_size == 1024 * 1024 and occupant.stat().st_ino != source.stat().st_ino
-    assert rows(env)[source.name]["status"] == "CONFLICT"
+    assert listed_by_name(env)[source.name]["status"] == "CONFLICT"
 
 
 def test_an_old_link_that_is_another_file_now_is_left_alone(tmp_path, env):
     library = tmp_path / "library"
     source = make_video(tmp_path / "downloads" / "Dune.2021.1080p.mkv")
     scan(env)
-    row = rows(env)[source.name]
+    row = listed_by_name(env)[source.name]
     (library / DUNE_2021).unlink()
     (library / DUNE_2021).write_bytes(b"the owner's own file")
     result = run_cli("fix", str(row["id"]), "--tmdb", "movie/841", env=env)
@@ -153,19 +149,19 @@ def test_bad_usage_exits_2_and_changes_nothing(tmp_path, env, arguments, words):
     library = tmp_path / "library"
     make_video(tmp_path / "downloads" / "Dune.2021.1080p.mkv")
     scan(env)
-    row = rows(env)["Dune.2021.1080p.mkv"]
+    row = listed_by_name(env)["Dune.2021.1080p.mkv"]
     result = run_cli("fix", *[a.format(id=row["id"]) for a in arguments], env=env)
     assert result.returncode == 2, result.stdout + result.stderr
     assert words in result.stderr
     assert "Traceback" not in result.stderr
-    assert rows(env)["Dune.2021.1080p.mkv"] == row
+    assert listed_by_name(env)["Dune.2021.1080p.mkv"] == row
     assert sorted(str(p.relative_to(library)) for p in library.rglob("*.mkv")) == [DUNE_2021]
 
 
 def test_folder_fix_of_a_file_directly_in_the_download_folder_is_refused(tmp_path, env):
     make_video(tmp_path / "downloads" / "Dune.2021.1080p.mkv")
     scan(env)
-    row = rows(env)["Dune.2021.1080p.mkv"]
+    row = listed_by_name(env)["Dune.2021.1080p.mkv"]
     result = run_cli("fix", str(row["id"]), "--tmdb", "movie/841", "--folder", env=env)
     assert result.returncode == 2
     assert "not in a folder of its own" in result.stderr
@@ -213,9 +209,9 @@ def test_a_fixed_season_pack_stays_fixed_through_a_daemon_restart_and_its_rescan
     for number in (1, 2):
         make_video(pack / f"Heisenberg.Chronicles.S01E0{number}.1080p.mkv")
     scan(env)
-    first = rows(env)["Heisenberg.Chronicles.S01E01.1080p.mkv"]
+    first = listed_by_name(env)["Heisenberg.Chronicles.S01E01.1080p.mkv"]
     assert run_cli("fix", str(first["id"]), "--tmdb", "tv/1396", "--folder", env=env).returncode == 0
-    ids = [str(r["id"]) for r in rows(env).values()]
+    ids = [str(r["id"]) for r in listed_by_name(env).values()]
     assert run_cli("retry", *ids, env=env).returncode == 0  # due again: the daemon decides anew
     make_video(pack / "Heisenberg.Chronicles.S01E03.1080p.mkv")  # found by the daemon's first rescan
     daemon = DaemonProcess(env, tmp_path / "daemon.log")
@@ -223,7 +219,7 @@ def test_a_fixed_season_pack_stays_fixed_through_a_daemon_restart_and_its_rescan
         daemon.wait_ready()
 
         def all_fixed():
-            found = rows(env)
+            found = listed_by_name(env)
             return len(found) == 3 and all(
                 (r["status"], r["tmdb_id"], r["match_source"]) == ("COMPLETED", 1396, "manual")
                 for r in found.values()

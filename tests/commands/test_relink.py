@@ -3,13 +3,12 @@ to today's layout, leaving exactly one library; nothing that is not ClearMedia's
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import base_env, fingerprint, make_video, run_cli
+from tests.helpers import base_env, fingerprint, listed, make_video, run_cli
 
 MOVIE = "Movies/The.Matrix.1999.1080p.BluRay.x264-AMIABLE/The.Matrix.1999.1080p.BluRay.x264-AMIABLE.mkv"
 SUBTITLE = (
@@ -43,12 +42,6 @@ def folders_below(root: Path) -> set[str]:
     return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_dir()}
 
 
-def rows(env) -> list[dict]:
-    result = run_cli("list", "--json", env=env)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
-
-
 def test_relink_after_changing_the_language_leaves_one_library(tmp_path, library, tmdb):
     env = dict(library, TMDB_LANGUAGE="en-US")
     sources = {p: fingerprint(tmp_path / "downloads" / p) for p in (MOVIE, SUBTITLE, EPISODE)}
@@ -79,7 +72,7 @@ def test_relink_after_changing_the_language_leaves_one_library(tmp_path, library
         "TV Shows/Breaking Bad (2008) [tmdbid-1396]",
         "TV Shows/Breaking Bad (2008) [tmdbid-1396]/Season 05",
     }, "the emptied Chinese folders are gone"
-    movie = next(r for r in rows(env) if r["path"].endswith(".mkv") and "Matrix" in r["path"])
+    movie = next(r for r in listed(env) if r["path"].endswith(".mkv") and "Matrix" in r["path"])
     assert movie["target"] == str(
         tmp_path / "library/Movies/The Matrix (1999) [tmdbid-603]/The Matrix (1999).mkv"
     )
@@ -132,3 +125,29 @@ def test_a_link_replaced_by_another_file_is_left_alone(tmp_path, library):
     assert "no longer a link of the same file" in result.stdout
     assert old.read_bytes() == b"replaced by the owner"
     assert not (tmp_path / "library/Movies/The Matrix (1999) [tmdbid-603]/The Matrix (1999).mkv").exists()
+
+
+def test_relink_tells_jellyfin_the_old_folders_lost_files_and_the_new_ones_got_them(tmp_path, library):
+    from tests.fakes.fake_media_servers import FakeJellyfin, NoticeReceiver
+
+    root = tmp_path / "library"
+    with FakeJellyfin() as jellyfin, NoticeReceiver() as receiver:
+        env = dict(
+            library,
+            TMDB_LANGUAGE="en-US",
+            JELLYFIN_URL=jellyfin.url,
+            JELLYFIN_API_KEY=jellyfin.api_key,
+            NOTIFY_URLS=receiver.apprise_url(),
+        )
+        assert run_cli("relink", "--dry-run", env=env).returncode == 0
+        assert jellyfin.updates() == [], "a dry run tells nobody"
+
+        result = run_cli("relink", env=env)
+        assert result.returncode == 0, result.stdout + result.stderr
+        updates = jellyfin.updates()
+        assert (str(root / "Movies/黑客帝国 (1999) [tmdbid-603]"), "Deleted") in updates
+        assert (str(root / "TV Shows/绝命毒师 (2008) [tmdbid-1396]/Season 05"), "Deleted") in updates
+        assert (str(root / "Movies/The Matrix (1999) [tmdbid-603]"), "Created") in updates
+        assert (str(root / "TV Shows/Breaking Bad (2008) [tmdbid-1396]"), "Created") in updates
+        assert len(updates) == 4
+        assert receiver.notices() == [], "moving links is no news for the owner"

@@ -4,7 +4,6 @@ files, fake TMDB over HTTP."""
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import sys
@@ -14,15 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import base_env, make_video, run_cli, wait_for
+from tests.helpers import base_env, listed, make_video, run_cli, wait_for
 
 MOVIES = [f"Inception.2010.Part{i}.1080p.BluRay.x264.mkv" for i in range(12)]
-
-
-def rows(env) -> list[dict]:
-    listed = run_cli("list", "--json", env=env)
-    assert listed.returncode == 0, listed.stderr
-    return json.loads(listed.stdout)
 
 
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
@@ -45,7 +38,7 @@ def test_a_stop_signal_ends_scan_within_5_s_and_leaves_nothing_processing(tmp_pa
     assert scan.returncode == status, err.decode()
     assert took < 5, f"took {took:.1f} s to stop"
     assert b"PENDING" in err  # says what became of the files in progress
-    states = [row["status"] for row in rows(env)]
+    states = [row["status"] for row in listed(env)]
     assert "PROCESSING" not in states
     assert states.count("PENDING") >= 1  # the backlog was not drained
 
@@ -57,7 +50,7 @@ def test_a_library_on_another_file_system_fails_without_a_request_or_a_folder(tm
         scan = run_cli("scan", env=env)
         assert scan.returncode == 0, scan.stderr
         assert "different file systems" in scan.stderr  # the warning at start
-        [row] = rows(env)
+        [row] = listed(env)
         assert row["status"] == "FAILED"
         assert "one mount" in row["error"]
         assert tmdb.count() == 0  # no TMDB (nor LLM) request for a file that cannot be linked
@@ -70,7 +63,7 @@ def test_a_rejected_tmdb_key_is_named_in_the_summary_and_files_wait(tmp_path, tm
     scan = run_cli("scan", env=env)
     assert scan.returncode == 0, scan.stderr
     assert "stay PENDING: TMDB rejected the API key" in scan.stdout, scan.stdout
-    [row] = rows(env)
+    [row] = listed(env)
     assert row["status"] == "PENDING" and row["attempts"] == 0
 
 
@@ -85,4 +78,4 @@ def test_dry_run_prints_each_file_once_and_failures_as_would_fail(tmp_path, tmdb
     assert "DRY RUN" not in scan.stderr  # the decisions are printed, not logged a second time
     assert "would link: " in scan.stdout and "The Matrix (1999)" in scan.stdout
     assert "would fail: " in scan.stdout and "not linked" not in scan.stdout
-    assert {row["status"] for row in rows(env)} == {"PENDING"}
+    assert {row["status"] for row in listed(env)} == {"PENDING"}

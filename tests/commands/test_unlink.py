@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import os
-
 import pytest
 
-from tests.helpers import base_env, fingerprint, make_video, run_cli
+from tests.helpers import base_env, fingerprint, listed_by_name, make_video, run_cli
 
 MOVIE = "Movies/Inception (2010) [tmdbid-27205]"
 
@@ -17,19 +14,13 @@ def env(tmp_path, tmdb):
     return base_env(tmp_path, TMDB_API_URL=tmdb.url, TMDB_LANGUAGE="en-US")
 
 
-def rows(env) -> dict[str, dict]:
-    result = run_cli("list", "--json", env=env)
-    assert result.returncode == 0, result.stderr
-    return {os.path.basename(r["path"]): r for r in json.loads(result.stdout)}
-
-
 def linked_movie(tmp_path, env):
     downloads = tmp_path / "downloads" / "Inception.2010.1080p"
     source = make_video(downloads / "Inception.2010.1080p.mkv")
     subtitle = downloads / "Inception.2010.1080p.chs.srt"
     subtitle.write_text("1\n00:00:01,000 --> 00:00:02,000\n你好\n", encoding="utf-8")
     assert run_cli("scan", env=env).returncode == 0
-    row = rows(env)[source.name]
+    row = listed_by_name(env)[source.name]
     assert row["status"] == "COMPLETED" and len(row["subtitles"]) == 1
     return source, subtitle, row
 
@@ -46,7 +37,7 @@ def test_unlink_removes_video_and_subtitle_links_and_empty_folders_and_retry_bri
     assert other.exists() and (library / "Movies").is_dir(), "a folder that holds something stays"
     assert (fingerprint(source), fingerprint(subtitle)) == before
     assert source.stat().st_nlink == 1 and subtitle.stat().st_nlink == 1
-    after = rows(env)[source.name]
+    after = listed_by_name(env)[source.name]
     assert (after["status"], after["error"], after["target"], after["subtitles"]) == (
         "IGNORED",
         "unlinked by user",
@@ -54,12 +45,12 @@ def test_unlink_removes_video_and_subtitle_links_and_empty_folders_and_retry_bri
         [],
     )
     assert run_cli("scan", env=env).returncode == 0
-    assert rows(env)[source.name]["status"] == "IGNORED", "a rescan leaves it unlinked"
+    assert listed_by_name(env)[source.name]["status"] == "IGNORED", "a rescan leaves it unlinked"
     assert not (library / MOVIE).exists()
 
     assert run_cli("retry", str(row["id"]), env=env).returncode == 0
     assert run_cli("scan", env=env).returncode == 0
-    again = rows(env)[source.name]
+    again = listed_by_name(env)[source.name]
     assert again["status"] == "COMPLETED" and again["target"] == row["target"]
     assert len(again["subtitles"]) == 1
 
@@ -82,7 +73,7 @@ def test_a_link_replaced_by_another_file_is_left_and_exit_is_1(tmp_path, env):
     assert video.read_bytes() == b"the owner's own copy"
     assert "left:" in result.stdout
     assert not (library / MOVIE / "Inception (2010).zh.srt").exists(), "the subtitle link still was ours"
-    assert rows(env)[source.name]["status"] == "IGNORED"
+    assert listed_by_name(env)[source.name]["status"] == "IGNORED"
 
 
 def test_unknown_ids_exit_2_and_change_nothing(tmp_path, env):
@@ -92,17 +83,17 @@ def test_unknown_ids_exit_2_and_change_nothing(tmp_path, env):
     assert result.returncode == 2
     assert "no file with id 4242" in result.stderr
     assert (library / MOVIE / "Inception (2010).mkv").stat().st_ino == source.stat().st_ino
-    assert rows(env)[source.name] == row
+    assert listed_by_name(env)[source.name] == row
 
 
 def test_a_file_never_linked_just_becomes_ignored(tmp_path, env):
     make_video(tmp_path / "downloads" / "Completely.Unknown.Thing.2019.mkv")
     assert run_cli("scan", env=env).returncode == 0
-    row = rows(env)["Completely.Unknown.Thing.2019.mkv"]
+    row = listed_by_name(env)["Completely.Unknown.Thing.2019.mkv"]
     assert row["status"] == "FAILED"
     result = run_cli("unlink", str(row["id"]), env=env)
     assert result.returncode == 0, result.stderr
-    assert rows(env)["Completely.Unknown.Thing.2019.mkv"]["status"] == "IGNORED"
+    assert listed_by_name(env)["Completely.Unknown.Thing.2019.mkv"]["status"] == "IGNORED"
 
 
 def test_jellyfin_is_told_the_folder_lost_its_files(tmp_path, env):
