@@ -37,23 +37,41 @@ def search_path(environ: Mapping[str, str]) -> list[Path]:
     return [Path(os.path.abspath(p.replace("~", home, 1) if p.startswith("~") else p)) for p in SEARCH_PATH]
 
 
+def _unreadable(path: Path) -> ConfigError:
+    return ConfigError(
+        f"the settings file {path} cannot be read by this user (permission denied): run the "
+        "command as the service's user (sudo -u clearmedia clearmedia …) or let this user read it"
+    )
+
+
+def _is_file(path: Path) -> bool:
+    """Whether `path` is a file; a file this user may not even look at is a ConfigError, not a crash."""
+    try:
+        return path.is_file()
+    except PermissionError:
+        raise _unreadable(path) from None
+
+
 def find_env_file(explicit: Path | None, environ: Mapping[str, str]) -> Path | None:
     """The env file to read: `explicit` (which must exist), else the first of the search path."""
     if explicit is not None:
         path = Path(os.path.abspath(os.path.expanduser(str(explicit))))
-        if not path.is_file():
+        if not _is_file(path):
             raise ConfigError(f"--env-file {explicit} does not exist or is not a file")
         return path
-    return next((p for p in search_path(environ) if p.is_file()), None)
+    return next((p for p in search_path(environ) if _is_file(p)), None)
 
 
 def read_env_file(path: Path | None) -> dict[str, str | None]:
     if path is None:
         return {}
     try:
-        return dotenv_values(path)
+        with open(path, encoding="utf-8") as handle:
+            return dotenv_values(stream=handle)
+    except PermissionError:
+        raise _unreadable(path) from None
     except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"the env file {path} cannot be read ({error})") from None
+        raise ConfigError(f"the settings file {path} cannot be read ({error})") from None
 
 
 def describe_source(path: Path | None, environ: Mapping[str, str]) -> str:

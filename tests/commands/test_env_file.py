@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -154,3 +156,32 @@ def test_relative_data_dir_follows_the_env_file(tmp_path):
     assert settings.data_dir == tmp_path / "conf" / "state"
     assert settings.env_file == env_file
     assert sys.executable  # the same code runs in the CLI tests above
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not shutil.which("setpriv"),
+    reason="needs root and setpriv to drop the file-access override",
+)
+@pytest.mark.parametrize("locked", ["folder", "file"])
+def test_a_settings_file_the_user_cannot_read_is_one_line_and_exit_2(tmp_path, locked):
+    """Like /etc/clearmedia at 0750 root:root read by the service user: no traceback.
+    Root is made an ordinary user for file access by dropping CAP_DAC_OVERRIDE/READ_SEARCH."""
+    secret = tmp_path / "etc" / "clearmedia.env"
+    secret.parent.mkdir()
+    secret.write_text("SOURCE_DIR=/srv/downloads\n")
+    (secret.parent if locked == "folder" else secret).chmod(0)
+    try:
+        result = subprocess.run(
+            ["setpriv", "--bounding-set=-dac_override,-dac_read_search", sys.executable, "-m", "clearmedia"]
+            + ["--env-file", str(secret), "status"],
+            env=bare_env(tmp_path / "home"),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        secret.parent.chmod(0o755)
+        secret.chmod(0o644)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"{secret} cannot be read by this user" in result.stderr
