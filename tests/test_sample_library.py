@@ -1,6 +1,10 @@
 """The whole sample download folder (tests/fixtures/downloads-sample.jsonl, a copy of the shared
 examples) through `clearmedia scan`, once with the LLM and once with guessit: every video ends
-where the truth says, with no wrong link, and every skip is skipped."""
+where the truth says, with no wrong link, and every skip is skipped.
+
+Then names no other test has seen (tests/fixtures/unseen-names.jsonl, their works in
+tests/fixtures/unseen-catalogue.json) the way a stranger would judge them: TMDB_LANGUAGE=zh-CN,
+the imperfect LLM, the plain one and guessit; zero wrong links, and a FAILED only with a reason."""
 
 from __future__ import annotations
 
@@ -90,3 +94,54 @@ def test_sample_downloads_become_the_contract_layout(tmp_path, env, parser, batc
     linked = [p for p in library.rglob("*") if p.is_file()]
     assert all(os.stat(p).st_nlink == 2 for p in linked)
     assert {p: fingerprint(p) for p in downloads.rglob("*") if p.is_file()} == before
+
+
+UNSEEN = [
+    json.loads(line)
+    for line in (FIXTURES / "unseen-names.jsonl").read_text(encoding="utf-8").splitlines()
+    if line.strip()
+]
+
+
+def scan_unseen(root: Path, env: dict, mode: str) -> dict[str, dict]:
+    """The unseen names as files under root/downloads, through `clearmedia scan` in `mode`
+    ("llm-imperfect", "llm", "guessit"); return relative path -> `list --json` row."""
+    downloads = root / "downloads"
+    for row in UNSEEN:
+        make_video(downloads / row["path"])
+    with FakeTMDB() as tmdb, FakeLLM(imperfect=mode == "llm-imperfect") as llm:
+        env.update(TMDB_API_URL=tmdb.url, TMDB_LANGUAGE="zh-CN", PARSER=mode.split("-")[0])
+        env.update(OPENAI_BASE_URL=llm.url, OPENAI_API_KEY=llm.api_key, LLM_MODEL="test-model")
+        result = run_cli("scan", env=env, cwd=root, timeout=600)
+        assert result.returncode == 0, result.stderr[-3000:]
+        listed = run_cli("list", "--json", env=env, cwd=root)
+    return {Path(r["path"]).relative_to(downloads).as_posix(): r for r in json.loads(listed.stdout)}
+
+
+def outcome(truth: dict, row: dict | None, library: Path) -> str:
+    """ "linked" (where the truth says), "failed" (with a reason), "wrong" (linked anywhere else,
+    or failed without a reason, or a link outside the library) or the status it was left in."""
+    if row is None:
+        return "missing"
+    if row["status"] == "FAILED":
+        return "failed" if row.get("error") else "wrong"
+    if row["status"] != "COMPLETED":
+        return row["status"]
+    got = {k: row[k] for k in ("media_type", "tmdb_id", "season", "episodes")}
+    inside = Path(row["target"]).resolve().is_relative_to(library.resolve())
+    return "linked" if got == truth["truth"] and inside else "wrong"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["llm-imperfect", "llm", "guessit"])
+def test_unseen_names_are_never_linked_wrong(tmp_path, env, mode):
+    rows = scan_unseen(tmp_path, env, mode)
+    seen = {row["path"]: outcome(row, rows.get(row["path"]), tmp_path / "library") for row in UNSEEN}
+    wrong = [path for path, what in seen.items() if what == "wrong"]
+    assert not wrong, [(path, rows[path]) for path in wrong]
+    for row in UNSEEN:
+        if row["truth"] is None:  # the name cannot decide: FAILED, saying why
+            assert seen[row["path"]] == "failed", rows.get(row["path"])
+            assert row["why"] in rows[row["path"]]["error"]
+        else:  # every decidable name is linked where the truth says
+            assert seen[row["path"]] == "linked", (row["path"], rows.get(row["path"]))

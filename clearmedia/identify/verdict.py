@@ -14,7 +14,8 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 
-from clearmedia.identify.titles import plain_titles
+from clearmedia.identify.similarity import normalize_title, title_similarity
+from clearmedia.identify.titles import plain_titles, strip_decoration
 from clearmedia.identify.types import ParsedName
 
 _CN_DIGITS = {
@@ -31,6 +32,9 @@ _CN_DIGITS = {
     "八": 8,
     "九": 9,
 }
+
+
+SAME_TITLE = 0.85  # an LLM title this alike the rules' one is the same title, spelled otherwise
 
 
 def _chinese_number(text: str) -> int | None:
@@ -108,6 +112,28 @@ def _written_only(llm: ParsedName, written: set[int], notes: list[str]) -> Parse
     return dataclasses.replace(llm, **changes) if changes else llm
 
 
+def title_written(title: str, name: str) -> bool:
+    """Is `title` written in `name` (each of its words, case, width, accents and separators aside)?
+    A title the name does not carry belongs to another name (a batch answer given to its
+    neighbour) or to the model's memory, never to the evidence."""
+    words = normalize_title(title).split()
+    compact = normalize_title(name).replace(" ", "")
+    return bool(words) and all(word in compact for word in words)
+
+
+def _about_this_name(name: str, rules: ParsedName | None, llm: ParsedName, notes: list[str]) -> bool:
+    """Is the LLM's reading about this name: one of its written titles in the name, or alike the
+    rules' title (a spelling the model mended)?"""
+    written = [strip_decoration(t) for t in (llm.title, llm.alt_title) if t]  # "YOLO Extended Edition"
+    if any(title_written(t, name) for t in written):
+        return True
+    ours = rules.titles() if rules is not None else []
+    if any(title_similarity(a, b) >= SAME_TITLE for a in written for b in ours):
+        return True
+    notes.append(f'the LLM\'s title "{llm.title}" is not in the name: its reading is not used')
+    return False
+
+
 def _explained(rules: ParsedName, llm: ParsedName) -> bool:
     """Does the LLM's numbering say the same as the rules' (in other words)?"""
     if _numbers(rules) == _numbers(llm) or not _has_numbers(llm):
@@ -151,6 +177,10 @@ def reconcile(name: str, rules: ParsedName | None, llm: ParsedName | None) -> Ve
     if rules is None and llm is None:
         return Verdict(None, None, reason="neither the rules nor the LLM could read a title from this name")
     if llm is None:
+        return Verdict(_undecorated(rules, ()), "guessit", notes)
+    if not _about_this_name(name, rules, llm, notes):
+        if rules is None:
+            return Verdict(None, None, notes, reason=notes[-1] + ", and the rules read no title")
         return Verdict(_undecorated(rules, ()), "guessit", notes)
     written = written_numbers(name)
     llm = _written_only(llm, written, notes)

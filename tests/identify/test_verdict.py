@@ -40,10 +40,25 @@ def test_a_year_the_llm_left_out_or_shifted_is_the_name_s():
 
 
 def test_numbers_the_name_does_not_carry_are_dropped():
-    name = "Movies/Menu.mkv"  # an extra the LLM calls episode 1 of something, from memory
+    name = "Some Show/Menu.mkv"  # an extra the LLM calls episode 7 of its show, from memory
     llm = tv("Some Show", season=1, episodes=(7,), year=2020, parser="llm")
     parsed = reconcile(name, None, llm).parsed
     assert (parsed.episodes, parsed.year) == ((), None)
+
+
+def test_a_title_the_name_does_not_carry_is_another_name_s_reading():
+    """A batch answer given to its neighbour ("The Daily Show" for a Shogun file) is not used."""
+    name = "TV/Shogun.2024.S01E01-E02.1080p.DSNP.WEB-DL.DDP5.1.H.264-NTb.mkv"
+    neighbour = tv("The Daily Show", air_date="2024-11-05", known_titles=("每日秀",), parser="llm")
+    verdict = reconcile(name, parse_name(name), neighbour)
+    assert verdict.parsed.titles()[0] == "Shogun" and verdict.source == "guessit"
+    assert (verdict.parsed.season, verdict.parsed.episodes) == (1, (1, 2))
+    assert any("not in the name" in note for note in verdict.notes)
+    alone = reconcile("Movies/Menu.mkv", None, tv("Some Show", season=1, episodes=(7,), parser="llm"))
+    assert alone.parsed is None and "not in the name" in alone.reason
+    # a title spelled otherwise (accents, a mended word) is still this name's
+    mended = reconcile(name, parse_name(name), tv("Shōgun", season=1, episodes=(1, 2), parser="llm"))
+    assert mended.source == "llm"
 
 
 def test_a_disagreement_nothing_settles_is_failed_naming_both():
