@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from clearmedia.errors import ConfigError, ServiceWaitError
@@ -174,26 +174,24 @@ def parse(text: str, path: Path) -> Categories:
     return Categories(movie=found.get("movie", ()), tv=found.get("tv", ()))
 
 
-_cache: dict[str, tuple[tuple[int, int], Categories]] = {}
-_lock = threading.Lock()
-
-
 def load(path: Path) -> Categories:
     """Read CATEGORY_FILE (again only when it changed); raise ConfigError when it is malformed."""
     try:
         st = os.stat(path)
-        stamp = (st.st_mtime_ns, st.st_size)
-        with _lock:
-            cached = _cache.get(str(path))
-        if cached and cached[0] == stamp:
-            return cached[1]
+    except OSError as error:
+        raise _fail(path, None, f"cannot be read ({error.strerror or error})") from None
+    return _read(str(path), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=4)
+def _read(path: str, mtime_ns: int, size: int) -> Categories:
+    """The file parsed as it was at (mtime, size): a pure function of the file's version, so the
+    memo is safe from any thread, and a changed file is simply another key."""
+    try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise _fail(path, None, f"cannot be read ({getattr(error, 'strerror', None) or error})") from None
-    categories = parse(text, path)
-    with _lock:
-        _cache[str(path)] = (stamp, categories)
-    return categories
+    return parse(text, path)
 
 
 def category_for(settings, client, match) -> str | None:
