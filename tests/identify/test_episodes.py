@@ -158,3 +158,32 @@ def test_season_pack_costs_one_show_and_at_most_one_season_request(identifier, f
     assert paths.count("/tv/1396") == 1
     assert sum("/season/" in p for p in paths) <= 1
     assert sum(p.startswith("/search/") for p in paths) == 1
+
+
+def test_a_special_is_found_by_its_air_date(identifier, fake):
+    """Season 0 is looked at too, however many seasons started nearer that year; first when the
+    name calls itself a special (a regular episode may air the same day)."""
+    special = tv("The Daily Show", air_date="2024-11-05", season_hint="special")
+    assert placed(identifier, special) == (2224, 0, (3,))
+    assert [p for p in fake.paths() if "/season/" in p] == ["/tv/2224/season/0"]
+    assert placed(identifier, tv("The Daily Show", air_date="2024-11-05")) == (2224, 0, (3,))
+    assert placed(identifier, tv("The Daily Show", air_date="2020-11-03")) == (2224, 0, (2,))
+    regular = cat.episode_dates(cat.by_id("tv", 2224).season(29)).index("2024-03-12") + 1
+    assert placed(identifier, tv("The Daily Show", air_date="2024-03-12")) == (2224, 29, (regular,))
+
+
+def test_a_bare_number_is_the_season_and_episode_or_the_running_count_whichever_tmdb_lists(identifier):
+    """`One.Piece.1071` (S10E71 or the 1071st episode) and `Show.106` (S01E06 or the 106th)."""
+    one_piece = tv("One Piece", season=10, episodes=(71,), absolute_episode=1071)
+    assert placed(identifier, one_piece) == (
+        37854,
+        21,
+        (116,),  # map_absolute(1071) through the fake season counts
+    )
+    assert placed(identifier, tv("Breaking Bad", season=1, episodes=(6,), absolute_episode=106)) == (
+        1396,
+        1,
+        (6,),
+    )
+    both = tv("One Piece", season=1, episodes=(5,), absolute_episode=105)  # S01E05 and the 105th: a guess
+    assert "TMDB lists both" in failed(identifier, both)
