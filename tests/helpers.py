@@ -124,3 +124,20 @@ def listed(env: dict[str, str], cwd: Path | None = None) -> list[dict]:
 def listed_by_name(env: dict[str, str], cwd: Path | None = None) -> dict[str, dict]:
     """`list --json` rows by source file name."""
     return {os.path.basename(row["path"]): row for row in listed(env, cwd)}
+
+
+def llm_env(llm, **overrides: str) -> dict[str, str]:
+    """The settings that send names to a fake LLM (tests/fakes/fake_llm.py) instead of guessit."""
+    return dict(PARSER="llm", OPENAI_BASE_URL=llm.url, OPENAI_API_KEY=llm.api_key, **overrides)
+
+
+def recorded_rows() -> dict[str, object]:
+    """Every row of the open database (`clearmedia.store.db.open_database`) by source path."""
+    from clearmedia.store.models import MediaFile
+
+    return {row.path: row for row in MediaFile.select()}
+
+
+def recorded_names() -> set[str]:
+    """The file names of every recorded source file."""
+    return {os.path.basename(path) for path in recorded_rows()}

@@ -7,17 +7,14 @@ Every mount is undone in the fixture's finalizer, whatever the test did.
 from __future__ import annotations
 
 import errno
-import json
 import os
-import socket
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.daemon_helpers import free_port, health
 from tests.helpers import base_env, listed, make_video, run_cli, wait_for
 
 MOVIE = "Inception.2010.1080p.BluRay.x264-[YTS.AM].mp4"
@@ -131,22 +128,6 @@ def test_scan_with_a_full_data_dir_exits_1_with_one_line_naming_it(tmp_path, tmp
     errors = [line for line in scan.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and str(data) in errors[0] and "full" in errors[0], scan.stderr
     assert "Traceback" not in scan.stderr
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def health(port: int) -> tuple[int, dict]:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as answer:
-            return answer.status, json.loads(answer.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-    except OSError:
-        return 0, {}
 
 
 def test_run_with_a_full_data_dir_answers_503_naming_it_and_resumes_by_itself(tmp_path, tmpfs, tmdb):

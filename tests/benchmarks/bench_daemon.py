@@ -27,7 +27,7 @@ from pathlib import Path
 
 from tests.fakes.fake_llm import FakeLLM
 from tests.fakes.fake_tmdb import FakeTMDB
-from tests.helpers import MB, base_env, make_video, wait_for
+from tests.helpers import MB, base_env, llm_env, make_video, wait_for
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 #: One Piece has 1,155 episodes in the fake catalogue: enough distinct names for every file.
@@ -103,9 +103,7 @@ def bench_latency(root: Path, tmdb: FakeTMDB, llm: FakeLLM, files: int = 50) -> 
     env = base_env(
         root,
         TMDB_API_URL=tmdb.url,
-        PARSER="llm",
-        OPENAI_BASE_URL=llm.url,
-        OPENAI_API_KEY=llm.api_key,
+        **llm_env(llm),
         SETTLE_SECONDS=str(settle),
         SCAN_INTERVAL="3600",
         LOG_LEVEL="INFO",
@@ -169,9 +167,7 @@ def bench_throughput(root: Path, tmdb: FakeTMDB, llm: FakeLLM, files: int = 1000
     env = base_env(
         root,
         TMDB_API_URL=tmdb.url,
-        PARSER="llm",
-        OPENAI_BASE_URL=llm.url,
-        OPENAI_API_KEY=llm.api_key,
+        **llm_env(llm),
         SETTLE_SECONDS="1",
         SCAN_INTERVAL="3600",
         WORKERS="4",

@@ -19,6 +19,7 @@ from collections import namedtuple
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
+from tests.fakes import tmdb_answers as answers
 from tests.fakes import tmdb_catalogue as catalogue
 from tests.fakes.local_server import LocalServer, send_json
 from tests.fakes.tmdb_catalogue import Movie, Show
@@ -79,19 +80,6 @@ def title_matches(query: str, title: str) -> bool:
     return all(any(w.startswith(qw) for w in words) for qw in q.split())
 
 
-def _localized(entry: Movie | Show, language: str | None) -> str:
-    """The title TMDB shows in `language`: its translation there, else the ORIGINAL title (never a
-    third language: a Korean film searched in zh-CN without a Chinese title shows the Korean one)."""
-    lang = (language or "en-US").lower()
-    if lang.startswith(entry.original_language):
-        return entry.original
-    if lang.startswith("zh"):
-        return entry.zh or entry.original
-    if lang.startswith("en"):
-        return entry.en or entry.original
-    return entry.original
-
-
 def _all_titles(entry: Movie | Show, alt: bool = True) -> list[str]:
     return [entry.en, entry.zh, entry.original, *(entry.alt if alt else ())]
 
@@ -106,134 +94,6 @@ def _years(entry: Movie | Show, any_season: bool) -> set[str]:
 
 def _date(entry: Movie | Show) -> str:
     return entry.release_date if isinstance(entry, Movie) else entry.first_air_date
-
-
-_GENRE_NAMES = {
-    16: "Animation",
-    18: "Drama",
-    99: "Documentary",
-    10762: "Kids",
-    10764: "Reality",
-    10767: "Talk",
-}
-
-
-def _genres(ids) -> list[dict]:
-    """Details list genres as objects; search results as `genre_ids`."""
-    return [{"id": i, "name": _GENRE_NAMES.get(i, str(i))} for i in ids]
-
-
-def _movie_json(m: Movie, language: str | None, full: bool = False) -> dict:
-    data = {
-        "adult": False,
-        "backdrop_path": f"/backdrop{m.id}.jpg",
-        "genre_ids": list(m.genres),
-        "id": m.id,
-        "original_language": m.original_language,
-        "original_title": m.original,
-        "overview": m.overview or f"Overview of {_localized(m, language)}.",
-        "popularity": m.popularity,
-        "poster_path": f"/poster{m.id}.jpg",
-        "release_date": m.release_date,
-        "title": _localized(m, language),
-        "video": False,
-        "vote_average": 7.5,
-        "vote_count": 1000,
-    }
-    if full:
-        data.pop("genre_ids")
-        data.update(
-            genres=_genres(m.genres),
-            production_countries=[{"iso_3166_1": c, "name": c} for c in m.production_countries],
-            origin_country=m.production_countries,
-            runtime=120,
-            status="Released",
-            imdb_id=f"tt{m.id:07d}",
-        )
-    return data
-
-
-def _tv_json(s: Show, language: str | None, full: bool = False) -> dict:
-    data = {
-        "adult": False,
-        "backdrop_path": f"/backdrop{s.id}.jpg",
-        "genre_ids": list(s.genres),
-        "id": s.id,
-        "origin_country": s.origin_country,
-        "original_language": s.original_language,
-        "original_name": s.original,
-        "overview": s.overview or f"Overview of {_localized(s, language)}.",
-        "popularity": s.popularity,
-        "poster_path": f"/poster{s.id}.jpg",
-        "first_air_date": s.first_air_date,
-        "name": _localized(s, language),
-        "vote_average": 8.0,
-        "vote_count": 1000,
-    }
-    if full:
-        data.pop("genre_ids")
-        regular = [x for x in s.seasons if x.season_number > 0]
-        data.update(
-            genres=_genres(s.genres),
-            production_countries=[{"iso_3166_1": c, "name": c} for c in s.origin_country],
-            number_of_seasons=len(regular),
-            number_of_episodes=sum(x.episode_count for x in regular),
-            status="Returning Series",
-            seasons=[
-                {
-                    "air_date": x.air_date,
-                    "episode_count": x.episode_count,
-                    "id": s.id * 100 + x.season_number,
-                    "name": "Specials" if x.season_number == 0 else f"Season {x.season_number}",
-                    "overview": "",
-                    "poster_path": None,
-                    "season_number": x.season_number,
-                }
-                for x in s.seasons
-            ],
-        )
-    return data
-
-
-def _translations(entry: Movie | Show) -> dict:
-    """As TMDB lists them: the original language's entry has an EMPTY title (the original title is
-    the title), several Chinese entries share a language, and any of them may be empty."""
-    key = "title" if isinstance(entry, Movie) else "name"
-    original = entry.original_language
-
-    def own(lang: str, title: str) -> str:
-        return "" if lang == original else title
-
-    rows = [
-        ("US", "en", "English", own("en", entry.en)),
-        ("CN", "zh", "Mandarin", own("zh", entry.zh)),
-        ("TW", "zh", "Mandarin", ""),
-        ("HK", "zh", "Cantonese", ""),
-    ]
-    if original not in ("en", "zh"):
-        rows.append((_LANGUAGE_REGION.get(original, "XX"), original, original, ""))
-    return {
-        "translations": [
-            {
-                "iso_3166_1": c,
-                "iso_639_1": lang,
-                "name": n,
-                "english_name": n,
-                "data": {key: t, "overview": ""},
-            }
-            for c, lang, n, t in rows
-        ]
-    }
-
-
-_LANGUAGE_REGION = {"ja": "JP", "ko": "KR", "fr": "FR"}
-
-
-def _alternative_titles(entry: Movie | Show) -> dict:
-    rows = [{"iso_3166_1": "US", "title": t, "type": ""} for t in entry.alt]
-    if entry.original_language == "zh" and entry.zh and entry.zh != entry.original:
-        rows.append({"iso_3166_1": "CN", "title": entry.zh, "type": "short"})  # "甄嬛传" of "后宫·甄嬛传"
-    return {"titles": rows} if isinstance(entry, Movie) else {"results": rows}
 
 
 class FakeTMDB(LocalServer):
@@ -331,17 +191,11 @@ class FakeTMDB(LocalServer):
     def _route(self, path: str, q: dict) -> tuple[int, dict]:
         lang = q.get("language")
         if path == "/configuration":
-            return 200, {
-                "images": {
-                    "base_url": "http://image.tmdb.org/t/p/",
-                    "secure_base_url": "https://image.tmdb.org/t/p/",
-                },
-                "change_keys": ["title", "name", "overview"],
-            }
+            return 200, answers.CONFIGURATION
         if path == "/search/movie":
             year = q.get("primary_release_year") or q.get("year")
             return 200, self._search(
-                self.movies, q, year, lambda m: _movie_json(m, lang), self.search_alt_titles
+                self.movies, q, year, lambda m: answers.movie_json(m, lang), self.search_alt_titles
             )
         if path == "/search/tv":
             # TMDB: `first_air_date_year` is the first air date's year; `year` also any season's year
@@ -350,7 +204,7 @@ class FakeTMDB(LocalServer):
                 self.shows,
                 q,
                 first_only or q.get("year"),
-                lambda s: _tv_json(s, lang),
+                lambda s: answers.tv_json(s, lang),
                 self.search_alt_titles,
                 any_season_year=not first_only,
             )
@@ -359,42 +213,14 @@ class FakeTMDB(LocalServer):
             entry = self._by_id(m[1], int(m[2]))
             if entry is None:
                 return 404, NOT_FOUND
-            data = (
-                _movie_json(entry, lang, full=True) if m[1] == "movie" else _tv_json(entry, lang, full=True)
-            )
-            extras = {x.strip() for x in q.get("append_to_response", "").split(",")}
-            if "translations" in extras:
-                data["translations"] = _translations(entry)
-            if "alternative_titles" in extras:
-                data["alternative_titles"] = _alternative_titles(entry)
-            return 200, data
+            return 200, answers.details_json(entry, lang, q.get("append_to_response", ""))
         m = re.fullmatch(r"/tv/(\d+)/season/(\d+)", path)
         if m:
             show = self._by_id("tv", int(m[1]))
             season = show.season(int(m[2])) if show else None
             if season is None:
                 return 404, NOT_FOUND
-            dates = catalogue.episode_dates(season)
-            return 200, {
-                "_id": f"season{show.id}-{season.season_number}",
-                "id": show.id * 100 + season.season_number,
-                "air_date": season.air_date,
-                "name": "Specials" if season.season_number == 0 else f"Season {season.season_number}",
-                "season_number": season.season_number,
-                "episodes": [
-                    {
-                        "id": show.id * 10000 + season.season_number * 1000 + n,
-                        "air_date": dates[n - 1],
-                        "episode_number": n,
-                        "season_number": season.season_number,
-                        "name": season.names.get(n, f"Episode {n}"),
-                        "overview": "",
-                        "runtime": 45,
-                        "show_id": show.id,
-                    }
-                    for n in range(1, season.episode_count + 1)
-                ],
-            }
+            return 200, answers.season_json(show, season)
         return 404, NOT_FOUND
 
     def _by_id(self, media_type: str, tmdb_id: int):

@@ -18,7 +18,7 @@ from clearmedia.runtime.daemon import Progress
 from clearmedia.runtime.workers import WorkerPool
 from tests.daemon_helpers import DaemonProcess, daemon_env, links_of, rows
 from tests.fakes.fake_llm import FakeLLM
-from tests.helpers import MB, make_video, run_cli, wait_for
+from tests.helpers import MB, llm_env, make_video, run_cli, wait_for
 
 # --- events ---------------------------------------------------------------------------------------
 
@@ -124,9 +124,7 @@ EPISODES = [
 def test_sigterm_finishes_files_in_progress_and_exits_0(tmp_path, tmdb):
     with FakeLLM() as llm:
         llm.delay = 1.0
-        env = daemon_env(
-            tmp_path, tmdb, PARSER="llm", OPENAI_BASE_URL=llm.url, OPENAI_API_KEY=llm.api_key, WORKERS="2"
-        )
+        env = daemon_env(tmp_path, tmdb, **llm_env(llm), WORKERS="2")
         env["LLM_BATCH_SIZE"] = "1"  # one request per file in progress (batches: tests/test_llm_batch.py)
         for name in EPISODES[:8]:
             make_video(tmp_path / "downloads" / name)
@@ -148,9 +146,7 @@ def test_sigterm_finishes_files_in_progress_and_exits_0(tmp_path, tmdb):
 def test_kill_9_during_a_backlog_then_restart_links_every_file_exactly_once(tmp_path, tmdb):
     with FakeLLM() as llm:
         llm.delay = 0.3
-        env = daemon_env(
-            tmp_path, tmdb, PARSER="llm", OPENAI_BASE_URL=llm.url, OPENAI_API_KEY=llm.api_key, WORKERS="4"
-        )
+        env = daemon_env(tmp_path, tmdb, **llm_env(llm), WORKERS="4")
         sources = [make_video(tmp_path / "downloads" / name) for name in EPISODES]
         data, library = tmp_path / "data", tmp_path / "library"
         first = DaemonProcess(env, tmp_path / "first.log")
@@ -188,9 +184,7 @@ def test_kill_9_during_a_backlog_then_restart_links_every_file_exactly_once(tmp_
 def test_second_signal_exits_at_once_and_the_next_start_reclaims(tmp_path, tmdb):
     with FakeLLM() as llm:
         llm.delay = 30
-        env = daemon_env(
-            tmp_path, tmdb, PARSER="llm", OPENAI_BASE_URL=llm.url, OPENAI_API_KEY=llm.api_key, WORKERS="1"
-        )
+        env = daemon_env(tmp_path, tmdb, **llm_env(llm), WORKERS="1")
         make_video(tmp_path / "downloads" / EPISODES[0])
         daemon = DaemonProcess(env, tmp_path / "daemon.log")
         try:

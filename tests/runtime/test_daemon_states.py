@@ -4,31 +4,13 @@ promise nothing while nothing can be done, and files the first scan found still 
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 
 from clearmedia.runtime.daemon import Progress
 from clearmedia.runtime.health import report
+from tests.daemon_helpers import free_port, health
 from tests.helpers import base_env, make_video, run_cli, wait_for
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def health(port: int) -> tuple[int, dict]:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as answer:
-            return answer.status, json.loads(answer.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-    except OSError:
-        return 0, {}
 
 
 def start(env, log):
