@@ -6,7 +6,11 @@
    fake TMDB (titles by language, as TMDB serves them), with PARSER=llm and the imperfect fake LLM
    (FIDELITY.md's flaws), with the plain fake LLM, and with PARSER=guessit. Goal: zero wrong links;
    every video linked at its expected path or FAILED with a reason.
-2. The rule parser (offline reading + verdict) beside plain guessit on the peers' names, per
+2. The unseen names (tests/fixtures/unseen-names.jsonl: scene, Chinese sites, fansubs, Korean
+   dramas in English, anime by absolute number and arc, daily shows, specials, remakes, editions,
+   ids in paths) through `scan` with TMDB_LANGUAGE=zh-CN in the same three modes. Goal: zero wrong
+   links; a FAILED only where the name cannot decide.
+3. The rule parser (offline reading + verdict) beside plain guessit on the peers' names, per
    source. Goal: never behind guessit on any source.
 """
 
@@ -21,7 +25,7 @@ from tests.benchmarks import peer_names
 from tests.fakes.fake_llm import FakeLLM
 from tests.fakes.fake_tmdb import FakeTMDB
 from tests.helpers import base_env, run_cli
-from tests.test_sample_library import ROWS, build, expected_name
+from tests.test_sample_library import ROWS, UNSEEN, build, expected_name, outcome, scan_unseen
 
 
 def scan_sample(mode: str) -> Counter:
@@ -56,11 +60,34 @@ def scan_sample(mode: str) -> Counter:
     return counts
 
 
+def unseen(mode: str) -> Counter:
+    """Run the unseen names through `scan`; count linked, failed and wrong."""
+    counts: Counter = Counter()
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        rows = scan_unseen(root, base_env(root), mode)
+        for truth in UNSEEN:
+            row = rows.get(truth["path"])
+            what = outcome(truth, row, root / "library")
+            if what == "failed" and truth["truth"] is None:
+                what = "failed (cannot decide)"
+            counts[what] += 1
+            if what in ("wrong", "failed") or what not in ("linked", "failed (cannot decide)"):
+                print(f"  {what}: {truth['path']}: {(row or {}).get('error') or (row or {}).get('target')}")
+    return counts
+
+
 def main() -> None:
     videos = sum(1 for r in ROWS if r["kind"] in ("movie", "episode"))
     print(f"Sample library: {videos} videos")
     for mode in ("llm-imperfect", "llm", "guessit"):
         counts = scan_sample(mode)
+        shown = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+        print(f"{mode:14} {shown}")
+    decidable = sum(1 for r in UNSEEN if r["truth"] is not None)
+    print(f"\nUnseen names: {len(UNSEEN)} ({decidable} decidable), TMDB_LANGUAGE=zh-CN")
+    for mode in ("llm-imperfect", "llm", "guessit"):
+        counts = unseen(mode)
         shown = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
         print(f"{mode:14} {shown}")
     cases = peer_names.load()
