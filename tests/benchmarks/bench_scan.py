@@ -97,6 +97,39 @@ def child(root: Path, data: str, rescans: int) -> None:
     )
 
 
+def _child_run(root: Path, data: str) -> dict:
+    """One fresh discovery and three rescans in a child process (its own peak RSS)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.benchmarks.bench_scan", "--child", str(root), "--data", data],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def report(find_s: float, runs: list[dict]) -> None:
+    """Print the best of the runs against `find` and the goals."""
+    discovery = min(r["discovery"] for r in runs)
+    rescan = min(min(r["rescans"]) for r in runs)
+    peak_mb = max(r["peak_kb"] for r in runs) / 1024
+    base_mb = min(r["base_kb"] for r in runs) / 1024
+    print(f"find -printf (best of 3):        {find_s * 1000:8.1f} ms")
+    print(
+        f"first discovery (best of 2):     {discovery * 1000:8.1f} ms = {discovery / find_s:5.2f}x find "
+        f"(goal <= {GOAL_DISCOVERY:g}x) {'OK' if discovery / find_s <= GOAL_DISCOVERY else 'MISSED'}"
+    )
+    print(
+        f"rescan, nothing new (best of 6): {rescan * 1000:8.1f} ms = {rescan / find_s:5.2f}x find "
+        f"(goal <= {GOAL_RESCAN:g}x) {'OK' if rescan / find_s <= GOAL_RESCAN else 'MISSED'}"
+    )
+    print(
+        f"discovery peak RSS:              {peak_mb:8.1f} MB (interpreter and imports before the scan: "
+        f"{base_mb:.1f} MB) (goal <= {GOAL_RSS_MB:g} MB) {'OK' if peak_mb <= GOAL_RSS_MB else 'MISSED'}"
+    )
+    print(f"files recorded: {runs[0]['new']}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -121,42 +154,7 @@ def main() -> int:
         print(
             f"built {args.files} files in {folders} folders under {root} in {time.perf_counter() - started:.1f} s"
         )
-        find_s = time_find(root / "src")
-        runs = []
-        for attempt in range(2):  # best of two fresh discoveries
-            out = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "tests.benchmarks.bench_scan",
-                    "--child",
-                    str(root),
-                    "--data",
-                    f"data{attempt}",
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-        discovery = min(r["discovery"] for r in runs)
-        rescan = min(min(r["rescans"]) for r in runs)
-        peak_mb = max(r["peak_kb"] for r in runs) / 1024
-        base_mb = min(r["base_kb"] for r in runs) / 1024
-        print(f"find -printf (best of 3):        {find_s * 1000:8.1f} ms")
-        print(
-            f"first discovery (best of 2):     {discovery * 1000:8.1f} ms = {discovery / find_s:5.2f}x find "
-            f"(goal <= {GOAL_DISCOVERY:g}x) {'OK' if discovery / find_s <= GOAL_DISCOVERY else 'MISSED'}"
-        )
-        print(
-            f"rescan, nothing new (best of 6): {rescan * 1000:8.1f} ms = {rescan / find_s:5.2f}x find "
-            f"(goal <= {GOAL_RESCAN:g}x) {'OK' if rescan / find_s <= GOAL_RESCAN else 'MISSED'}"
-        )
-        print(
-            f"discovery peak RSS:              {peak_mb:8.1f} MB (interpreter and imports before the scan: "
-            f"{base_mb:.1f} MB) (goal <= {GOAL_RSS_MB:g} MB) {'OK' if peak_mb <= GOAL_RSS_MB else 'MISSED'}"
-        )
-        print(f"files recorded: {runs[0]['new']}")
+        report(time_find(root / "src"), [_child_run(root, f"data{attempt}") for attempt in range(2)])
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return 0
