@@ -14,10 +14,10 @@ import re
 from pathlib import Path
 
 from clearmedia.commands.output import printable
+from clearmedia.commands.state import open_existing_database
 from clearmedia.commands.unlink import announce_deleted, known_files
 from clearmedia.config import Settings
 from clearmedia.errors import ClearMediaError, TransientError, UsageError
-from clearmedia.store.db import open_database
 
 _TMDB = re.compile(r"^(movie|tv)[/:](\d{1,9})$")
 
@@ -139,7 +139,7 @@ def cmd_fix(args, settings: Settings) -> int:
     from clearmedia.store.models import Status
 
     _check_usage(args)
-    open_database(settings.data_dir)
+    open_existing_database(settings, [args.id])
     file = known_files([args.id])[0]
     media_type, tmdb_id = args.tmdb
     identifier = Identifier(settings)

@@ -16,6 +16,7 @@ from pathlib import Path
 from loguru import logger
 
 from clearmedia.commands.output import printable
+from clearmedia.commands.state import no_database
 from clearmedia.config import Settings
 from clearmedia.errors import ClearMediaError
 from clearmedia.store.db import open_database
@@ -148,6 +149,10 @@ def cmd_relink(args, settings: Settings) -> int:
     from clearmedia.store.models import MediaFile, Status
 
     dry = args.dry_run or settings.dry_run
+    missing = no_database(settings)
+    if missing:
+        print(f"{missing}: there are no links to move")
+        return 0
     open_database(settings.data_dir)
     rows = list(
         MediaFile.select()

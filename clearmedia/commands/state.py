@@ -12,6 +12,7 @@ import sys
 from clearmedia.commands.output import print_json, printable, table
 from clearmedia.config import Settings
 from clearmedia.envfile import describe_source
+from clearmedia.errors import UsageError
 from clearmedia.store.db import open_database
 from clearmedia.store.models import Status
 
@@ -61,6 +62,15 @@ def no_database(settings: Settings) -> str | None:
         f"no database at {settings.db_path} yet: nothing was scanned with these settings "
         f"({describe_source(settings.env_file, {})}; DATA_DIR sets the folder)"
     )
+
+
+def open_existing_database(settings: Settings, ids) -> None:
+    """Open the database for commands that name files by id; with none, no id can exist (exit 2),
+    and no empty database is left behind."""
+    missing = no_database(settings)
+    if missing:
+        raise UsageError(f"{missing}; so there is no file with id {', '.join(map(str, ids))}")
+    open_database(settings.data_dir)
 
 
 def cmd_status(args, settings: Settings) -> int:

@@ -11,9 +11,9 @@ from pathlib import Path
 from loguru import logger
 
 from clearmedia.commands.output import printable
+from clearmedia.commands.state import open_existing_database
 from clearmedia.config import Settings
 from clearmedia.errors import ConfigError, UsageError
-from clearmedia.store.db import open_database
 
 UNLINKED = "unlinked by user"
 
@@ -67,13 +67,11 @@ def take_back(file, settings: Settings) -> tuple[list[str], list[str]]:
 
 
 def announce_deleted(settings: Settings, paths: list[str]) -> None:
-    """Tell media servers that these library files are gone ("Deleted"), when the announce stage
-    offers it and a server is configured; a server never fails an unlink."""
+    """Tell the configured media servers that these library files are gone ("Deleted"), at once
+    and without retries; a server never fails an unlink."""
+    from clearmedia.announce import tell_servers_deleted
+
     if not paths:
-        return
-    try:
-        from clearmedia.announce import tell_servers_deleted  # optional stage
-    except ImportError:
         return
     try:
         tell_servers_deleted(settings, [str(Path(p).parent) for p in paths])
@@ -113,7 +111,7 @@ def unlink_one(file, settings: Settings) -> bool:
 def cmd_unlink(args, settings: Settings) -> int:
     if settings.target_dir is None:
         raise ConfigError("TARGET_DIR is not set: unlink removes links below it only")
-    open_database(settings.data_dir)
+    open_existing_database(settings, args.ids)
     files = known_files(args.ids)
     results = [unlink_one(file, settings) for file in files]
     return 0 if all(results) else 1

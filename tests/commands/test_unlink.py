@@ -105,3 +105,12 @@ def test_jellyfin_is_told_the_folder_lost_its_files(tmp_path, env):
         result = run_cli("unlink", str(row["id"]), env=env)
         assert result.returncode == 0, result.stdout + result.stderr
         assert (str(tmp_path / "library" / MOVIE), "Deleted") in jellyfin.updates()
+
+
+@pytest.mark.parametrize("command", [["unlink", "1"], ["fix", "1", "--tmdb", "movie/27205"], ["relink"]])
+def test_commands_naming_files_create_no_database_where_there_is_none(tmp_path, env, command):
+    result = run_cli(*command, env=env)
+    db_path = tmp_path / "data" / "clearmedia.db"
+    assert f"no database at {db_path}" in result.stdout + result.stderr
+    assert result.returncode == (0 if command == ["relink"] else 2)
+    assert not db_path.exists()
