@@ -225,7 +225,8 @@ class Matcher:
         if rival is not None:
             reason = (
                 f'two TMDB works fit "{parsed.title}" equally: {_shown(best)} and {_shown(rival)}; '
-                "add the year to the name (or a [tmdbid-N] tag) to choose"
+                f"choose with `clearmedia fix ID --tmdb {best.media_type}/{best.tmdb_id}` (ID from "
+                "`clearmedia list`); renaming a seeding download is not needed"
             )
             logger.info(reason)
             return Identification(parse=parsed, match=None, candidates=candidates, reason=reason)

@@ -284,6 +284,7 @@ COUNTRY_NAMES = [
     ("Shameless.US.2011.S02E03.720p.WEB-DL.mkv", SHAMELESS_US),
     # no country: two shows fit equally; no guess (the popular one) but FAILED naming both
     ("The.Office.S01E01.720p.WEB-DL.mkv", 'two TMDB works fit "The Office" equally'),
+    ("The.Office.S01E01.720p.WEB-DL.mkv", "choose with `clearmedia fix ID --tmdb tv/"),
     # Breaking Bad exists only as a US show, Shameless only in the US and the UK: never link another
     ("Breaking.Bad.UK.S01E01.720p.mkv", 'no confident TMDB match for "Breaking Bad UK"'),
     ("Shameless.AU.S01E01.720p.mkv", 'no confident TMDB match for "Shameless AU"'),
