@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 from peewee import IntegrityError
 
+from clearmedia.config import load_settings
 from clearmedia.errors import ConfigError
+from clearmedia.identify.llm import LLMParser
 from clearmedia.store import models
-from clearmedia.store.db import open_database, schema_version
+from clearmedia.store.db import database, open_database, schema_version
 from clearmedia.store.models import LLMCache, MediaFile, Status
-from tests.helpers import FIXTURES
+from tests.fakes.fake_llm import FakeLLM
+from tests.helpers import FIXTURES, base_env, in_threads, llm_env
 
 
 @pytest.fixture
@@ -129,3 +132,49 @@ def test_paths_that_are_not_utf8_survive_byte_for_byte(tmp_path, opened):
     assert os.fsencode(MediaFile.get().path) == raw
     with closing(sqlite3.connect(tmp_path / "data" / "clearmedia.db")) as raw_db:
         assert raw_db.execute("SELECT path FROM media_file").fetchone()[0] == raw
+
+
+def test_opening_from_many_threads_at_once_gives_one_database(tmp_path, opened):
+    """Workers, the watcher and a parser may all ask for DATA_DIR's database: one is opened."""
+    found = []
+    in_threads(lambda _: found.append(open_database(tmp_path / "data")), range(32))
+    opened(tmp_path / "data")
+
+    assert len({id(db) for db in found}) == 1 and database.obj is found[0]
+    assert schema_version(found[0]) == models.SCHEMA_VERSION
+
+
+def test_a_database_that_cannot_be_opened_leaves_the_open_one_in_place(tmp_path, opened):
+
+    good = opened(tmp_path / "good")
+    MediaFile.create(device=1, inode=2, path="/dl/a.mkv", source_root="/dl", size=1, mtime=1.0)
+    newer = tmp_path / "newer"
+    newer.mkdir()
+    with closing(sqlite3.connect(newer / "clearmedia.db")) as other:
+        other.execute("PRAGMA user_version = 99")
+
+    with pytest.raises(ConfigError, match="newer ClearMedia"):
+        open_database(newer)
+
+    assert database.obj is good and [row.path for row in MediaFile.select()] == ["/dl/a.mkv"]
+    with pytest.raises(ConfigError, match="newer ClearMedia"):
+        open_database(newer)  # and it is refused again, not taken as open
+
+
+def test_an_llm_parser_built_from_settings_caches_in_data_dir_without_anyone_opening_it(tmp_path):
+    """The answer cache never depends on another part having opened the database first."""
+
+    database.initialize(None)  # as in a fresh process
+    with FakeLLM() as llm:
+        environ = base_env(tmp_path, **llm_env(llm))
+        settings = load_settings(None, require_library=True, environ=environ)
+        parser = LLMParser.from_settings(settings)
+        try:
+            parser.parse("Heat.1995.1080p.mkv")
+            parser.parse("Heat.1995.1080p.mkv")
+        finally:
+            parser.close()
+        assert len(llm.chat_requests()) == 1, "the second reading comes from the cache"
+    assert LLMCache.select().count() == 1
+    assert database.obj.database == str(tmp_path / "data" / "clearmedia.db")
+    database.close()
