@@ -30,8 +30,8 @@ def opened():
         return databases[-1]
 
     yield open_
-    for database in databases:
-        database.close()
+    for each in databases:
+        each.close()
 
 
 def test_fresh_database_is_wal_at_the_current_schema_in_a_created_data_dir(tmp_path, opened):
