@@ -225,8 +225,8 @@ class Matcher:
         if rival is not None:
             reason = (
                 f'two TMDB works fit "{parsed.title}" equally: {_shown(best)} and {_shown(rival)}; '
-                f"choose with `clearmedia fix ID --tmdb {best.media_type}/{best.tmdb_id}` (ID from "
-                "`clearmedia list`); renaming a seeding download is not needed"
+                f"choose one with `clearmedia fix ID --tmdb {best.media_type}/{best.tmdb_id}` (or "
+                f"{rival.media_type}/{rival.tmdb_id}; ID from `clearmedia list`)"
             )
             logger.info(reason)
             return Identification(parse=parsed, match=None, candidates=candidates, reason=reason)

@@ -284,7 +284,6 @@ COUNTRY_NAMES = [
     ("Shameless.US.2011.S02E03.720p.WEB-DL.mkv", SHAMELESS_US),
     # no country: two shows fit equally; no guess (the popular one) but FAILED naming both
     ("The.Office.S01E01.720p.WEB-DL.mkv", 'two TMDB works fit "The Office" equally'),
-    ("The.Office.S01E01.720p.WEB-DL.mkv", "choose with `clearmedia fix ID --tmdb tv/"),
     # Breaking Bad exists only as a US show, Shameless only in the US and the UK: never link another
     ("Breaking.Bad.UK.S01E01.720p.mkv", 'no confident TMDB match for "Breaking Bad UK"'),
     ("Shameless.AU.S01E01.720p.mkv", 'no confident TMDB match for "Shameless AU"'),
@@ -342,3 +341,9 @@ def test_country_against_tmdb_origin_country():
     assert versioned_title_similarity("The Office UK", "The Office (US)", ("US",)) < MIN_TITLE_SCORE
     assert versioned_title_similarity("The Office", "The Office", ("US",)) == 1.0
     assert versioned_title_similarity("The Last of Us", "The Last of Us", ("US",)) == 1.0
+
+
+def test_two_equal_works_name_the_fix_command_for_each(fake, tmp_path):
+    found = _identifier_for(fake, tmp_path).identify("The.Office.S01E01.720p.WEB-DL.mkv")
+    assert found.match is None
+    assert "`clearmedia fix ID --tmdb tv/" in found.reason and "(or tv/" in found.reason
