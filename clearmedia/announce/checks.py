@@ -35,7 +35,7 @@ def send_test(settings: Settings) -> list[tuple[bool, str]]:
     lines = []
     for index, url in enumerate(settings.notify_urls):
         name = describe(index, url)
-        notifier = Notifier([url], language_of(settings.tmdb_language), settings.secrets())
+        notifier = Notifier([url], language_of(settings.tmdb_language), settings.secrets(), index)
         if not notifier.targets:
             lines.append((False, f"{name}: Apprise cannot read it"))
         elif notifier.test():

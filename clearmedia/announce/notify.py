@@ -150,11 +150,12 @@ class Notifier:
     """Sends one message to every NOTIFY_URLS entry Apprise can read (each on its own, so a
     retry never repeats a message to a notifier that already got it)."""
 
-    def __init__(self, urls: Sequence[str], language: str, secrets: Iterable[str] = ()):
+    def __init__(self, urls: Sequence[str], language: str, secrets: Iterable[str] = (), start: int = 0):
+        """`start`: the index of `urls[0]` in NOTIFY_URLS, so names match `check`'s."""
         self.language = language
         self.secrets = tuple(secrets)
         self.targets = []
-        for index, url in enumerate(urls):
+        for index, url in enumerate(urls, start):
             target = load(url)
             if target is None:
                 logger.warning(

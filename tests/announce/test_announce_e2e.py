@@ -229,3 +229,11 @@ def test_notify_test_sends_a_test_notice(tmp_path, servers):
     assert "ok    notifier 1 (json://): test notice sent" in result.stdout
     assert "FAIL  notifier 2 (json://): the test notice could not be sent" in result.stdout
     assert "测试通知" in receiver.notices()[0]["message"]  # TMDB_LANGUAGE defaults to zh-CN
+
+
+def test_notify_test_names_each_notifier_by_its_place_in_notify_urls(tmp_path, servers):
+    env = base_env(tmp_path, NOTIFY_URLS=f"{servers[3].apprise_url()} notaservice://x")
+    result = run_cli("notify-test", env=env, cwd=tmp_path)
+    output = result.stdout + result.stderr
+    assert "notifier 2 (notaservice://)" in output
+    assert "notifier 1 (notaservice://)" not in output, "the log and the summary number it alike"
