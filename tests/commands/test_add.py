@@ -7,7 +7,8 @@ import time
 import pytest
 
 from tests.daemon_helpers import DaemonProcess, links_of
-from tests.helpers import base_env, listed_by_name, make_video, run_cli, wait_for
+from tests.fakes.fake_llm import FakeLLM
+from tests.helpers import base_env, listed_by_name, llm_env, make_video, run_cli, wait_for
 
 
 @pytest.fixture
@@ -119,3 +120,15 @@ def test_add_without_a_daemon_tells_jellyfin_and_the_owner_before_it_exits(tmp_p
         assert jellyfin.updates() == [(str(link.parent), "Created")]
         (notice,) = receiver.notices()
         assert "Inception (2010)" in notice["message"]
+
+
+def test_add_reads_a_season_pack_in_one_llm_request(tmp_path, env):
+    pack = tmp_path / "downloads" / "Breaking.Bad.S01.1080p"
+    episodes = [make_video(pack / f"Breaking.Bad.S01E0{n}.1080p.mkv", age_s=0) for n in range(1, 6)]
+    with FakeLLM() as llm:
+        env = dict(env, LLM_BATCH_SIZE="20", **llm_env(llm))
+        result = run_cli("add", str(pack), env=env)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert len(llm.chat_requests()) == 1, "five names, one batch request"
+    for episode in episodes:
+        assert links_of(episode, tmp_path / "library")

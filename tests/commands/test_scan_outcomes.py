@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import base_env, listed, make_video, run_cli, wait_for
+from tests.fakes.fake_llm import FakeLLM
+from tests.helpers import base_env, listed, llm_env, make_video, run_cli, wait_for
 
 MOVIES = [f"Inception.2010.Part{i}.1080p.BluRay.x264.mkv" for i in range(12)]
 
@@ -79,3 +80,17 @@ def test_dry_run_prints_each_file_once_and_failures_as_would_fail(tmp_path, tmdb
     assert "would link: " in scan.stdout and "The Matrix (1999)" in scan.stdout
     assert "would fail: " in scan.stdout and "not linked" not in scan.stdout
     assert {row["status"] for row in listed(env)} == {"PENDING"}
+
+
+def test_a_dry_run_reads_the_names_in_one_llm_request_and_changes_nothing(tmp_path, tmdb):
+    pack = tmp_path / "downloads" / "Breaking.Bad.S01.1080p"
+    for n in range(1, 6):
+        make_video(pack / f"Breaking.Bad.S01E0{n}.1080p.mkv")
+    with FakeLLM() as llm:
+        env = base_env(tmp_path, TMDB_API_URL=tmdb.url, LLM_BATCH_SIZE="20", WORKERS="2", **llm_env(llm))
+        scan = run_cli("scan", "--dry-run", env=env)
+        assert scan.returncode == 0, scan.stderr
+        assert scan.stdout.count("would link:") == 5, scan.stdout
+        assert len(llm.chat_requests()) == 1, "five names, one batch request"
+    assert {row["status"] for row in listed(env)} == {"PENDING"}
+    assert not any((tmp_path / "library").iterdir())
