@@ -36,21 +36,26 @@ def positive(text: str) -> int:
 
 def register(commands, common) -> None:
     status = commands.add_parser("status", parents=[common], help="counts per status and the last scan")
-    status.add_argument("--json", action="store_true")
+    status.add_argument("--json", action="store_true", help="print JSON (counts, last_scan, llm usage)")
     status.set_defaults(handler=cmd_status)
     listing = commands.add_parser("list", parents=[common], help="one row per known file")
-    listing.add_argument("--status", type=_status_value)
+    listing.add_argument("--status", type=_status_value, help="only files in this state, e.g. FAILED")
     listing.add_argument(
         "--match-source", choices=("llm", "guessit", "path", "manual"), help="how the work was chosen"
     )
-    listing.add_argument("--limit", type=positive)
-    listing.add_argument("--json", action="store_true")
+    listing.add_argument("--limit", type=positive, help="at most this many rows")
+    listing.add_argument("--json", action="store_true", help="print one JSON array, one object per file")
     listing.set_defaults(handler=cmd_list)
     retry = commands.add_parser(
         "retry", parents=[common], help="put FAILED (or the named) files back to PENDING"
     )
-    retry.add_argument("--status", type=_status_value, action="append")
-    retry.add_argument("ids", nargs="*", type=positive, metavar="ID")
+    retry.add_argument(
+        "--status",
+        type=_status_value,
+        action="append",
+        help="retry every file in this state (default FAILED)",
+    )
+    retry.add_argument("ids", nargs="*", type=positive, metavar="ID", help="ids from `clearmedia list`")
     retry.set_defaults(handler=cmd_retry)
 
 
@@ -89,8 +94,7 @@ def cmd_status(args, settings: Settings) -> int:
             print(missing, file=sys.stderr)
         print_json({"counts": counts, "last_scan": last_scan, "llm": llm})
         return 0
-    print(describe_source(settings.env_file, {}))
-    print(missing or f"database: {settings.db_path}")
+    print(missing or f"{describe_source(settings.env_file, {})}\ndatabase: {settings.db_path}")
     print(table([[status, str(n)] for status, n in counts.items()], ["STATUS", "FILES"]))
     print(f"last scan: {last_scan or 'never'}")
     if llm["requests"]:
@@ -153,10 +157,10 @@ def cmd_retry(args, settings: Settings) -> int:
     known = [i for i in args.ids if i not in unknown]
     if args.ids and known:
         changed = queue.retry(ids=known)
-        print(
-            f"{changed} of the file(s) {', '.join(map(str, known))} set back to PENDING "
-            "(a file being processed is left alone); they are processed by the next scan or by run"
-        )
+        named = f"file(s) {', '.join(map(str, known))}"
+        if changed < len(known):  # a file being processed is left alone
+            named = f"{changed} of {named} ({len(known) - changed} being processed right now, left alone)"
+        print(f"{named} set back to PENDING; the next scan or the running daemon processes them")
     elif not args.ids:
         statuses = args.status or [Status.FAILED]
         changed = queue.retry(statuses=statuses)

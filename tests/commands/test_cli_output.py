@@ -83,7 +83,7 @@ def test_retry_of_an_unknown_id_exits_1_naming_it(env, tmp_path):
     result = run_cli("retry", "2", "9999", env=env)
     assert result.returncode == 1
     assert "9999" in result.stderr
-    assert "1 of the file(s) 2 set back to PENDING" in result.stdout
+    assert "file(s) 2 set back to PENDING" in result.stdout
     assert run_cli("retry", "1", env=env).returncode == 0
 
 
@@ -98,3 +98,10 @@ def test_help_lists_every_setting_with_its_default():
             assert line, f"{setting.name} missing in clearmedia {' '.join(args)}"
             if setting.default is not None:
                 assert f"[{setting.default}]" in line
+
+
+def test_status_without_a_database_says_where_it_looked_once(tmp_path, env):
+    result = run_cli("status", env=env, cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.count("no database at") == 1
+    assert result.stdout.count("settings file") == 1
