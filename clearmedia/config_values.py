@@ -43,6 +43,17 @@ def _text(name: str, ctx: _Context) -> str | None:
     return ctx.raw.get(name) or None
 
 
+def _key(name: str, ctx: _Context) -> str | None:
+    """A key or token; the untouched placeholder of .env.example (`your-…`) is no key."""
+    value = _text(name, ctx)
+    if value and value.lower().startswith("your-"):
+        raise ConfigError(
+            f"{name} is still the example value from .env.example ({_show(value)}): put your own "
+            "key there, or leave it empty"
+        )
+    return value
+
+
 def _whole(low: int, high: int | None = None) -> Callable[[str, _Context], int]:
     def parse(name: str, ctx: _Context) -> int:
         value = ctx.raw[name]

@@ -10,6 +10,7 @@ import pytest
 from dotenv import dotenv_values
 
 from clearmedia.config import DECLARED, DEFAULTS, load_settings
+from clearmedia.errors import ConfigError
 from tests.helpers import REPO
 
 CONTRACT = REPO.parent / "shared" / "CONTRACT.md"
@@ -138,7 +139,7 @@ def test_relative_links_in_the_readmes_point_at_files():
             assert (REPO / target).exists(), f"broken link {target}"
 
 
-def env_example_with(tmp_path: Path, uncomment=()) -> Path:
+def env_example_with(tmp_path: Path, uncomment=(), keys=True) -> Path:
     """.env.example with its placeholder folders replaced by real ones (and some lines uncommented)."""
     text = ENV_EXAMPLE.read_text()
     values = dotenv_values(ENV_EXAMPLE)
@@ -147,6 +148,8 @@ def env_example_with(tmp_path: Path, uncomment=()) -> Path:
         folder.mkdir(exist_ok=True)
         text = text.replace(f"{name}={values[name]}\n", f"{name}={folder}\n")
     text = text.replace("# DATA_DIR=./data\n", f"DATA_DIR={tmp_path / 'data'}\n")
+    if keys:
+        text = re.sub(r"=your-([a-z-]+)$", r"=test-\1-0123456789", text, flags=re.M)
     for name in uncomment:
         text = re.sub(rf"^# ({name}=)", r"\1", text, flags=re.M)
     out = tmp_path / "settings.env"
@@ -190,6 +193,12 @@ def test_env_example_is_a_valid_settings_file(tmp_path):
     assert settings.target_dir == (tmp_path / "target_dir").resolve()
     assert settings.tmdb_api_key and settings.openai_api_key
     assert settings.effective_parser == "llm"
+
+
+def test_env_example_untouched_keys_are_named_not_sent(tmp_path):
+    """A key left at its `your-…` example value is a setting problem (exit 2), not a TMDB 401 later."""
+    with pytest.raises(ConfigError, match=r"TMDB_API_KEY is still the example value from \.env\.example"):
+        load_settings(env_example_with(tmp_path, keys=False), require_library=True, environ={})
 
 
 def test_commented_values_in_env_example_are_the_real_defaults(tmp_path):

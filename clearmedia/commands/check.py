@@ -55,7 +55,8 @@ def cmd_check(args, settings: Settings) -> int:
         except ClearMediaError as error:
             report(False, f"LLM: {error}")
     else:
-        report(True, "LLM not used: PARSER=guessit reads names offline")
+        why = "OPENAI_API_KEY is empty" if settings.parser == "auto" else "PARSER=guessit"
+        report(True, f"LLM not used ({why}): names are read offline by the rule parser")
     for source in settings.source_dirs:
         problem = can_hardlink(source, settings.target_dir)
         report(
