@@ -331,3 +331,17 @@ def test_llm_outage_pauses_calls_and_files_wait_in_pending(tmp_path, env, tmdb):
         assert len(failed) <= 2, "only the files tried before the breaker opened may spend their attempt"
         assert len(waiting) >= 6 and all("paused" in r["error"] and r["attempts"] == 0 for r in waiting)
         assert len(llm.chat_requests()) <= 6, "no request reaches the endpoint while calls are paused"
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [("Frieren.S01E01.NCOP.1080p.mkv", "IGNORED"), ("Dune.2021/Samples/dune-sample.mkv", "sample")],
+)
+def test_identify_says_a_scan_would_ignore_extras_and_asks_nobody(tmp_path, env, tmdb, name, why):
+    env = scan_env(env, tmdb)
+    before = len(tmdb.requests)
+    result = run_cli("identify", name, "--json", env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    data = json.loads(result.stdout)
+    assert data["target"] is None and why in data["reason"]
+    assert len(tmdb.requests) == before, "no TMDB request for a file that is never linked"

@@ -30,6 +30,18 @@ def _identify_relative(settings: Settings, name: str) -> str:
     return name
 
 
+def ignored_reason(relative: str) -> str | None:
+    """Why a scan would pass this path over (sample, extra, extras folder), as the scanner decides."""
+    from clearmedia.discover.rules import folder_reason, name_reason, video_stem
+
+    *folders, name = (os.fsencode(part) for part in Path(relative).parts)
+    for folder in folders:
+        if reason := folder_reason(folder):
+            return reason
+    stem = video_stem(name.lower())
+    return name_reason(stem) if stem is not None else None
+
+
 def _described(parse) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in parse.to_dict().items() if v not in (None, [], ()))
 
@@ -41,6 +53,14 @@ def cmd_identify(args, settings: Settings) -> int:
 
     open_database(settings.data_dir)
     relative = _identify_relative(settings, args.name)
+    ignored = ignored_reason(relative)
+    if ignored:  # no TMDB or LLM request for a file a scan would never link
+        reason = f"not linked: a scan marks it IGNORED ({ignored})"
+        if args.json:
+            print_json({"parse": {}, "match": None, "candidates": [], "target": None, "reason": reason})
+        else:
+            print(f"name:       {printable(relative)}\ntarget:     none: {reason}")
+        return 1
     identifier = Identifier(settings)
     try:
         result = identifier.identify(relative)
