@@ -201,6 +201,7 @@ class Matcher:
         pool: dict[tuple[str, int], Candidate] = {}
         best: Candidate | None = None
         queries = self.plan(parsed).queries
+        query = None
         for query in queries:
             results = self.client.search(query.media_type, query.title, year=query.year)
             found = [self._candidate(r, query.media_type) for r in results]
@@ -213,6 +214,8 @@ class Matcher:
                 best = self._check_alternative_titles(pool, found, parsed, query) or best
             if _confident(best):
                 break
+        if _confident(best) and self._check_rivals(pool, best, parsed, query):
+            best = _best(pool)
         ranked = sorted(pool.values(), key=lambda c: c.score, reverse=True)
         candidates = [c.to_dict() for c in ranked[:5]]
         if not _confident(best):
@@ -315,6 +318,33 @@ class Matcher:
         cand.fit = max(cand.fit, fit)
         cand.score = max(cand.score, fit + POPULARITY_WEIGHT * popularity_score(cand.popularity))
 
+    def _check_rivals(self, pool, best: Candidate, parsed: ParsedName, query: _Query | None) -> bool:
+        """Before choosing `best`: TMDB found these other works for the name too, and their titles in
+        TMDB_LANGUAGE say nothing (老男孩 is also "Oldboy"). Compare their other titles when,
+        so known, they would fit as well as `best`: then the choice is a guess. True if any looked."""
+        if query is None:
+            return False
+        unchecked = [
+            c
+            for c in pool.values()
+            if c is not best
+            and not c.alt_checked
+            and c.title_score < MIN_TITLE_SCORE
+            and _potential(c, parsed, query) >= best.fit - AMBIGUITY_MARGIN
+        ]
+        unchecked.sort(key=lambda c: c.popularity, reverse=True)
+        for cand in unchecked[:ALT_TITLE_CHECKS]:
+            self._compare_other_titles(cand, parsed, query)
+        return bool(unchecked)
+
+    def _compare_other_titles(self, cand: Candidate, parsed: ParsedName, query: _Query) -> None:
+        cand.alt_checked = True
+        details = self.client.details(cand.media_type, cand.tmdb_id) or {}
+        cand.titles = list(dict.fromkeys(cand.titles + _other_titles(details)))
+        cand.origin_country = cand.origin_country or tuple(details.get("origin_country") or ())
+        self._score(cand, parsed, query)
+        self._check_season_years(cand, parsed, query)
+
     def _check_alternative_titles(self, pool, found: list[Candidate], parsed: ParsedName, query: _Query):
         """TMDB found these for our title, yet none looks alike: compare their other names too.
 
@@ -327,15 +357,23 @@ class Matcher:
             or year_score(query.wanted_year, c.year, c.media_type) >= 0.75
             or (c.media_type == "tv" and c.year is not None and query.wanted_year > c.year)  # a season's year
         ]
-        fitting = [c for c in fitting if not c.alt_checked][:ALT_TITLE_CHECKS]
-        for cand in fitting:
-            cand.alt_checked = True
-            details = self.client.details(cand.media_type, cand.tmdb_id) or {}
-            cand.titles = list(dict.fromkeys(cand.titles + _other_titles(details)))
-            cand.origin_country = cand.origin_country or tuple(details.get("origin_country") or ())
-            self._score(cand, parsed, query)
-            self._check_season_years(cand, parsed, query)
+        for cand in [c for c in fitting if not c.alt_checked][:ALT_TITLE_CHECKS]:
+            self._compare_other_titles(cand, parsed, query)
         return _best(pool)
+
+
+def _potential(cand: Candidate, parsed: ParsedName, query: _Query) -> float:
+    """The fit `cand` would have if one of its other titles were the name's."""
+    wanted = query.wanted_year
+    season_year = cand.media_type == "tv" and wanted and cand.year and wanted > cand.year
+    fit = TITLE_WEIGHT + YEAR_WEIGHT * (
+        1.0 if season_year else year_score(wanted, cand.year, cand.media_type)
+    )
+    if cand.media_type == "movie" and _has_episode_numbers(parsed):
+        fit -= MOVIE_FOR_EPISODE_PENALTY
+    elif parsed.media_type is not None and cand.media_type != parsed.media_type:
+        fit -= OTHER_TYPE_PENALTY
+    return fit
 
 
 def _other_titles(details: dict) -> list[str]:

@@ -86,6 +86,8 @@ _NEW_SEASON_AD = re.compile(r"★?\s*\d{1,2}月新番\s*★?|★")
 _LANG_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:GB|BIG5|CHS|CHT)(?![A-Za-z0-9])")
 _CN_NUMERAL = "零〇一二两三四五六七八九十"
 _CN_SEASON = re.compile(rf"第\s*([0-9]{{1,3}}|[{_CN_NUMERAL}]{{1,3}})\s*[季部]")
+_CN_EPISODES = re.compile(r"第\s*(\d{1,4})\s*[-~～至到]\s*(\d{1,4})\s*[集话話]")  # 第01-02集: one file, two
+_CN_EPISODE_COUNT = re.compile(r"(?<!第)(?<!第\s)(?<![\d全共])[全共]?\s*(?<!\d)\d{1,4}\s*[集话話]全?")
 _CN_EPISODE = re.compile(
     rf"第\s*([0-9]{{1,4}}|[{_CN_NUMERAL}]{{1,4}})\s*[集话話回期]|(?<![全共\d])(?<![全共]\s)([0-9]{{1,4}})\s*[集话話]"
 )
@@ -100,7 +102,7 @@ def _cn_number(text: str) -> int | None:
     return _chinese_number(text)
 
 
-def _fansub_tags(name: str) -> str:
+def _fansub_tags(name: str, is_file: bool = True) -> str:
     """A fansub or Chinese-site name with its tags out and its 第N季/第N集 as S/E numbers.
 
     `【字幕组】【Title 第二季】【04】【1080P】【GB_MP4】` -> `[字幕组] [Title S02] [04]`: only the leading
@@ -113,6 +115,10 @@ def _fansub_tags(name: str) -> str:
     rest = _BRACKET.sub(lambda m: " " if _is_fansub_tag(m.group(1).strip()) else m.group(0), rest)
     rest = _NEW_SEASON_AD.sub(" ", rest)
     rest = _CN_SEASON.sub(lambda m: f" S{_cn_number(m.group(1)) or 0:02d} ", rest)
+    if is_file:
+        rest = _CN_EPISODES.sub(lambda m: f" E{int(m.group(1)):02d}-E{int(m.group(2)):02d} ", rest)
+    else:  # a folder's "第1-30集" or "30集" tells what the pack holds, not which episode a file is
+        rest = _CN_EPISODE_COUNT.sub(" ", _CN_EPISODES.sub(" ", rest))
     rest = _CN_EPISODE.sub(lambda m: f" E{_cn_number(m.group(1) or m.group(2)) or 0:02d} ", rest)
     if re.search(r"[\[\]]|[\u3040-\u30ff\u4e00-\u9fff]", rest):
         rest = _LANG_TOKEN.sub(" ", rest)
@@ -136,9 +142,9 @@ def _bracket_number(number: str) -> str:
     return f" - {number} "
 
 
-def clean_component(name: str) -> tuple[str, bool]:
+def clean_component(name: str, is_file: bool = True) -> tuple[str, bool]:
     """Strip site banners and tags from one path component; also say whether it had a group tag."""
-    name = _fansub_tags(name)
+    name = _fansub_tags(name, is_file)
     name = _BANNER.sub(" ", name)
     name = _SITE_TAG.sub(" ", name)
     name = _SITE_PREFIX.sub("", name)
@@ -214,7 +220,7 @@ def parse_name(relative_path: str) -> ParsedName:
     while len(parts) > 1 and _is_grouping(parts[0]):
         parts.pop(0)
     parts = parts[-3:]  # a show folder, a season folder, the file: deeper folders are grouping
-    cleaned_parts = [clean_component(p) for p in parts]
+    cleaned_parts = [clean_component(p, i == len(parts) - 1) for i, p in enumerate(parts)]
     cleaned = "/".join(c for c, _ in cleaned_parts if c)
     if not cleaned:
         raise IdentifyError("could not read a title from this name")
@@ -273,6 +279,8 @@ def parse_name(relative_path: str) -> ParsedName:
     if season is not None and len(episodes) == 1 and _run_together(filename, season, episodes[0]):
         answer["absolute_episode"] = int(f"{season}{episodes[0]:02d}")  # "One.Piece.1071": S10E71 or 1071
     hint = _season_hint(cleaned)
+    if hint == "special":
+        answer["type"] = "tv"  # an OVA, OAD, SP or Special is an episode of a show, found in season 0
     if hint == "special" and season is None and not answer["air_date"]:
         number = _SPECIAL.search(filename)
         if number and number.group(1):

@@ -85,7 +85,7 @@ def known_entry(titles: list[str], year: int | None):
     hits = [
         e
         for e in (*tmdb_catalogue.MOVIES, *tmdb_catalogue.SHOWS)
-        if wanted & {normalize(t) for t in (e.en, e.zh, e.original, *e.alt) if t}
+        if wanted & {normalize(t) for t in (e.en, e.zh, e.original, *e.alt, *e.aka) if t}
     ]
     dated = [
         e
@@ -158,7 +158,8 @@ def _forget_titles(relative_path: str, answer: dict) -> None:
             answer.pop(key, None)
     elif flaw == 1:
         entry = known_entry([answer["title"]], answer.get("year"))
-        romaji = [t for t in getattr(entry, "alt", ()) if t.isascii() and t != entry.en]
+        known = (*getattr(entry, "alt", ()), *getattr(entry, "aka", ()))
+        romaji = [t for t in known if t.isascii() and t != entry.en]
         english = romaji[0] if romaji and entry.original_language == "ja" else answer.get("title_en")
         answer.update(title_zh=None, title_original=None, title_en=english)
 

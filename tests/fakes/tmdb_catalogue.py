@@ -28,6 +28,8 @@ class Movie:
     overview: str = ""
     genres: tuple[int, ...] = (18,)  # TMDB genre ids (18 Drama, 16 Animation, 99 Documentary …)
     countries: tuple[str, ...] = ()  # production_countries; () means the usual one for original_language
+    #: names a model knows the work by that TMDB does not list (the fake LLM's memory only)
+    aka: tuple[str, ...] = ()
 
     media_type = "movie"
 
@@ -62,6 +64,7 @@ class Show:
     overview: str = ""
     country: str = ""  # ISO 3166-1; "" means the usual one for original_language (en: US)
     genres: tuple[int, ...] = (18,)  # TMDB genre ids (16 Animation, 99 Documentary, 10764 Reality …)
+    aka: tuple[str, ...] = ()  # names only a model knows (see Movie.aka)
 
     media_type = "tv"
 
@@ -568,8 +571,9 @@ def _load_unseen() -> tuple[tuple[Movie, ...], tuple[Show, ...]]:
         return Season(number, count, date, cadence, names, dates)
 
     def common(row: dict) -> dict:
-        keep = {k: v for k, v in row.items() if k not in ("alt", "genres", "seasons")}
-        return {**keep, "alt": tuple(row.get("alt", ())), "genres": tuple(row.get("genres", (18,)))}
+        lists = {key: tuple(row[key]) for key in ("alt", "aka", "countries") if key in row}
+        keep = {k: v for k, v in row.items() if k not in (*lists, "genres", "seasons")}
+        return {**keep, **lists, "genres": tuple(row.get("genres", (18,)))}
 
     movies = tuple(Movie(**common(row)) for row in data["movies"])
     shows = tuple(
