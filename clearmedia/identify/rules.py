@@ -212,8 +212,8 @@ def _restore_title(title: str, guess, cleaned: str) -> str:
     return title
 
 
-def parse_name(relative_path: str) -> ParsedName:
-    """Given a path relative to its source folder, return what guessit reads; raise `IdentifyError`."""
+def _cleaned(relative_path: str) -> tuple[str, bool]:
+    """The path's last (at most three) components without noise, and whether the file had a group tag."""
     parts = [
         p for p in PurePosixPath(relative_path.replace("\\", "/")).parts if p not in ("", ".", "..", "/")
     ]
@@ -224,8 +224,11 @@ def parse_name(relative_path: str) -> ParsedName:
     cleaned = "/".join(c for c, _ in cleaned_parts if c)
     if not cleaned:
         raise IdentifyError("could not read a title from this name")
-    grouped = cleaned_parts[-1][1]
-    guess = guessit(cleaned)
+    return cleaned, cleaned_parts[-1][1]
+
+
+def _titles(guess, cleaned: str) -> tuple[str, str | None]:
+    """(title, second title) from guessit's reading; raise IdentifyError when there is no title."""
     title = guess.get("title")
     if isinstance(title, list):
         title = title[0]
@@ -241,7 +244,11 @@ def parse_name(relative_path: str) -> ParsedName:
     title, alternative = _split_titles(str(title), alternative and str(alternative), cleaned)
     if alternative and (len(alternative) > MAX_TITLE_CHARS or _NOISE_ALT.match(alternative)):
         alternative = None  # release noise guessit could not place, not a second title
+    return title, alternative
 
+
+def _numbers(guess, cleaned: str, filename: str) -> dict:
+    """year, type, season, episodes, absolute_episode and air_date as guessit read them, mended."""
     episode = guess.get("episode")
     episodes = episode if isinstance(episode, list) else ([episode] if episode is not None else [])
     season = guess.get("season")
@@ -253,7 +260,6 @@ def parse_name(relative_path: str) -> ParsedName:
         and not re.search(rf"(?i)s{season}|{season}x\d|{season}[\s._-]*e\d", cleaned)
     ):
         season = None  # "Toradora! (2008) - 01": the year, not a season
-    filename = cleaned.rsplit("/", 1)[-1]
     if season is not None and not episodes:
         number = _LEADING_NUMBER.match(PurePosixPath(filename).stem)
         if number:
@@ -262,34 +268,44 @@ def parse_name(relative_path: str) -> ParsedName:
     if not isinstance(year, int) or not FIRST_YEAR <= year <= last_year():
         year = None  # "Film.2031" is a title word or a typo, not a reason to give up
     date = guess.get("date")
-    answer: dict = {
-        "title": title,
-        "alt_title": alternative,
+    air_date = date.isoformat() if date is not None and hasattr(date, "isoformat") else None
+    if air_date and episodes:
+        air_date = None  # "Show.E07.191228": the episode number says which; the date only when alone
+    numbers = {
         "year": year,
-        "type": "tv" if guess.get("type") == "episode" else "movie",
+        "type": "tv" if guess.get("type") == "episode" or air_date else "movie",
         "season": season,
         "episodes": episodes,
         "absolute_episode": _single(guess.get("absolute_episode")),
-        "air_date": date.isoformat() if date is not None and hasattr(date, "isoformat") else None,
+        "air_date": air_date,
     }
-    if answer["air_date"] and episodes:
-        answer["air_date"] = None  # "Show.E07.191228": the episode number says which; the date only when
-    if answer["air_date"]:
-        answer["type"] = "tv"
     if season is not None and len(episodes) == 1 and _run_together(filename, season, episodes[0]):
-        answer["absolute_episode"] = int(f"{season}{episodes[0]:02d}")  # "One.Piece.1071": S10E71 or 1071
-    hint = _season_hint(cleaned)
+        numbers["absolute_episode"] = int(f"{season}{episodes[0]:02d}")  # "One.Piece.1071": S10E71 or 1071
+    return numbers
+
+
+def _specials_and_anime(answer: dict, hint: str | None, filename: str, grouped: bool) -> None:
+    """An OVA/SP numbered in the name is season 0; an anime's "- 15" counts across seasons."""
     if hint == "special":
         answer["type"] = "tv"  # an OVA, OAD, SP or Special is an episode of a show, found in season 0
-    if hint == "special" and season is None and not answer["air_date"]:
         number = _SPECIAL.search(filename)
-        if number and number.group(1):
-            answer.update(season=0, episodes=[int(number.group(1))], type="tv")
-            episodes = answer["episodes"]
-    # Anime releases ("[Group] Title - 15") count episodes across seasons.
+        if answer["season"] is None and not answer["air_date"] and number and number.group(1):
+            answer.update(season=0, episodes=[int(number.group(1))])
     anime = grouped or _ANIME_NUMBER.search(filename)
+    episodes = answer["episodes"]
     if answer["season"] is None and len(episodes) == 1 and answer["absolute_episode"] is None and anime:
         answer["absolute_episode"], answer["episodes"] = episodes[0], []
+
+
+def parse_name(relative_path: str) -> ParsedName:
+    """Given a path relative to its source folder, return what guessit reads; raise `IdentifyError`."""
+    cleaned, grouped = _cleaned(relative_path)
+    guess = guessit(cleaned)
+    title, alternative = _titles(guess, cleaned)
+    filename = cleaned.rsplit("/", 1)[-1]
+    answer = {"title": title, "alt_title": alternative, **_numbers(guess, cleaned, filename)}
+    hint = _season_hint(cleaned)
+    _specials_and_anime(answer, hint, filename, grouped)
     try:
         parsed = coerce_answer(answer, parser="guessit")
     except AnswerError as error:
