@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from clearmedia.config import load_settings
@@ -347,3 +349,22 @@ def test_two_equal_works_name_the_fix_command_for_each(fake, tmp_path):
     found = _identifier_for(fake, tmp_path).identify("The.Office.S01E01.720p.WEB-DL.mkv")
     assert found.match is None
     assert "`clearmedia fix ID --tmdb tv/" in found.reason and "(or tv/" in found.reason
+
+
+def test_titles_the_llm_knows_find_a_work_tmdb_lists_under_none_of_the_written_ones(make_identifier):
+    """A romaji title TMDB does not list: the LLM's Chinese or original title finds the show."""
+    written = ParsedName(title="Boku no Kokoro no Yabai Yatsu", media_type="tv", absolute_episode=14)
+    identifier = make_identifier(TMDB_LANGUAGE="zh-CN")
+    assert identifier.identify_parsed(written).match is None
+    known = dataclasses.replace(written, known_titles=("我心里危险的东西", "僕の心のヤバイやつ"))
+    match = identifier.identify_parsed(known).match
+    assert (match.tmdb_id, match.season, match.episodes) == (196944, 2, (2,))
+
+
+def test_a_work_found_under_another_language_s_title_is_a_rival(make_identifier):
+    """Oldboy (2003) is "老男孩"/"올드보이" in a zh-CN answer; the 2013 remake is "Oldboy": no year, no choice."""
+    found = make_identifier(TMDB_LANGUAGE="zh-CN").identify_parsed(movie("Oldboy"))
+    assert found.match is None and "two TMDB works" in found.reason
+    assert {c["tmdb_id"] for c in found.candidates} >= {670, 87516}
+    chosen = make_identifier(TMDB_LANGUAGE="zh-CN").identify_parsed(movie("Oldboy", 2003)).match
+    assert chosen.tmdb_id == 670
