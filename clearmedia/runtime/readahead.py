@@ -8,7 +8,8 @@ of them in parallel. Each file is then processed exactly as before: its own `par
 reading the batch request brought (`identify/llm_batch.py`).
 
 A crash leaves every file of a batch PROCESSING under this process, reclaimed like any claim;
-a clean stop gives the files not yet handed out back (`release_all`). Without the LLM, or with
+a clean stop gives the files not yet handed out back, those whose names are still being read
+included (`release_all`). Without the LLM, or with
 LLM_BATCH_SIZE=1, it claims one file at a time as it always did.
 
 `DryRunSource` is the same for DRY_RUN (nothing claimed), and `read_names` the batch request
@@ -38,9 +39,11 @@ class ReadAhead:
         self.identifier = identifier
         self.claimer = claimer or queue.claimer_id()
         self.size = batch_size(settings)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards everything below
         self._waiting: deque[MediaFile] = deque()
+        self._reading: dict[int, MediaFile] = {}  # claimed, names being read by the LLM
         self._fetching = 0  # workers claiming a batch right now
+        self._closed = False  # release_all ran: claim nothing more, hand nothing out
 
     def __call__(self) -> MediaFile | None:
         return self.claim()
@@ -53,8 +56,10 @@ class ReadAhead:
         LLM all at once.
         """
         if self.size <= 1:
-            return queue.claim(self.claimer)
+            return None if self._closed else queue.claim(self.claimer)
         with self._lock:
+            if self._closed:
+                return None
             file = self._waiting.popleft() if self._waiting else None
             fetch = file is None or (len(self._waiting) < self.size and not self._fetching)
             self._fetching += fetch
@@ -62,33 +67,55 @@ class ReadAhead:
             return file
         try:
             files = self._fetch()
-        finally:
+        except BaseException:  # the database refused the claim: the kept file waits for the next call
             with self._lock:
                 self._fetching -= 1
-        if file is None and files:
-            file, files = files[0], files[1:]
+                if file is not None and not self._closed:
+                    self._waiting.appendleft(file)
+                    file = None
+            _release(file)
+            raise
+        return self._keep(file, files)
+
+    def _keep(self, file: MediaFile | None, files: list[MediaFile]) -> MediaFile | None:
+        """After a fetch: keep `files` for later calls and return `file`, else the first of
+        `files` — unless `release_all` ran meanwhile (it gave back what was kept or being read):
+        then give back `file` too and return None."""
         with self._lock:
-            self._waiting.extend(files)
-        return file
+            self._fetching -= 1
+            for each in files:
+                self._reading.pop(each.id, None)
+            if not self._closed:
+                if file is None and files:
+                    file, files = files[0], files[1:]
+                self._waiting.extend(files)
+                return file
+        _release(file)
+        return None
 
     def _fetch(self) -> list[MediaFile]:
         """Claim the next batch and read its names (any worker may; each claims other files)."""
         files = queue.claim_batch(self.claimer, self.size)
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                self._reading.update((file.id, file) for file in files)
+        if closed:
+            _release(*files)
+            return []
         if len(files) > 1:
             self._read(files)
         return files
 
     def release_all(self) -> int:
-        """Give every file claimed but not handed out back to PENDING (a stop); return how many."""
+        """Stop: give every file claimed but not handed out (kept, or its name being read) back to
+        PENDING, and claim nothing more; return how many."""
         with self._lock:
-            waiting, self._waiting = list(self._waiting), deque()
-        released = 0
-        for file in waiting:
-            try:
-                released += bool(queue.release(file))
-            except Exception:
-                logger.exception("could not release {}; the next start reclaims it", file.path)
-        return released
+            self._closed = True
+            given = [*self._waiting, *self._reading.values()]
+            self._waiting.clear()
+            self._reading.clear()
+        return _release(*given)
 
     def _read(self, files: list[MediaFile]) -> None:
         read_names(self.settings, self.identifier, files)
@@ -124,6 +151,20 @@ class DryRunSource:
                     read_names(self.settings, self.identifier, files)
                 self._waiting.extend(files)
             return self._waiting.popleft() if self._waiting else None
+
+
+def _release(*files: MediaFile | None) -> int:
+    """Give claimed files back to PENDING; return how many went back (a failure is logged: the
+    next start reclaims them)."""
+    released = 0
+    for file in files:
+        if file is None:
+            continue
+        try:
+            released += bool(queue.release(file))
+        except Exception:
+            logger.exception("could not release {}; the next start reclaims it", file.path)
+    return released
 
 
 def batch_size(settings: Settings) -> int:

@@ -197,6 +197,9 @@ class WorkerPool:
                     self._idle(generation, self._idle_wait(backoff))
                     backoff = min(backoff * 2, IDLE_MAX)
                     continue
+                if self._stopping.is_set():  # claimed while `stop()` began: not begun, so give it back
+                    self._give_back(file)
+                    return
                 backoff = IDLE_MIN
                 self._run_one(slot, file)
         finally:

@@ -325,3 +325,72 @@ def test_sigterm_while_a_batch_is_asked_leaves_no_file_in_progress(tmp_path, env
         statuses = [status for (status,) in db.execute("SELECT status FROM media_file")]
     assert len(statuses) == len(EPISODES)
     assert "PROCESSING" not in statuses and "PENDING" in statuses
+
+
+def test_scan_stopped_while_a_slow_batch_is_asked_leaves_no_file_in_progress(tmp_path, env):
+    """The LLM answers after scan's stop grace: the batch being read goes back to PENDING too."""
+    import signal
+    import sqlite3
+
+    from tests.helpers import wait_for
+
+    for path in EPISODES:
+        make_video(tmp_path / "downloads" / path)
+    with FakeTMDB() as tmdb, FakeLLM() as llm:
+        llm.delay = 8.0  # longer than scan's STOP_GRACE
+        env.update(TMDB_API_URL=tmdb.url, TMDB_LANGUAGE="en-US", PARSER="llm", LLM_BATCH_SIZE="4")
+        env.update(OPENAI_BASE_URL=llm.url, OPENAI_API_KEY=llm.api_key, WORKERS="2", SETTLE_SECONDS="0")
+        scan = subprocess.Popen(
+            [sys.executable, "-m", "clearmedia", "scan"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            wait_for(lambda: batch_requests(llm), timeout=30, what="a batch request")
+        finally:
+            scan.send_signal(signal.SIGTERM)
+            _, err = scan.communicate(timeout=20)
+        llm.delay = 0.0
+    assert scan.returncode == 143, err
+    with sqlite3.connect(tmp_path / "data" / "clearmedia.db") as db:
+        statuses = [status for (status,) in db.execute("SELECT status FROM media_file")]
+    assert len(statuses) == len(EPISODES)
+    assert "PROCESSING" not in statuses, statuses
+
+
+def test_a_failed_batch_claim_loses_no_kept_file(tmp_path, db, env, fake, monkeypatch):
+    """DATA_DIR briefly unwritable while the next batch is claimed: the file the worker had taken
+    from those kept is still handed out later, never stranded PROCESSING."""
+    import peewee
+
+    from clearmedia.config import load_settings
+    from clearmedia.identify import Identifier
+    from clearmedia.runtime.readahead import ReadAhead
+
+    root = str(tmp_path / "downloads")
+    for n, path in enumerate(EPISODES[:4]):
+        make_video(tmp_path / "downloads" / path)
+        MediaFile.create(device=1, inode=n, path=f"{root}/{path}", source_root=root, size=1, mtime=0)
+    env.update(PARSER="llm", OPENAI_BASE_URL=fake.url, OPENAI_API_KEY=API_KEY, LLM_BATCH_SIZE="4")
+    settings = load_settings(environ=env, require_library=True)
+    identifier = Identifier(settings)
+    try:
+        ahead = ReadAhead(settings, identifier)
+        handed = [ahead.claim()]  # one handed out, three kept
+        real = queue.claim_batch
+
+        def full_disk(*args, **kwargs):
+            raise peewee.OperationalError("database or disk is full")
+
+        monkeypatch.setattr(queue, "claim_batch", full_disk)
+        with pytest.raises(peewee.OperationalError):
+            ahead.claim()
+        monkeypatch.setattr(queue, "claim_batch", real)
+        while (file := ahead.claim()) is not None:
+            handed.append(file)
+    finally:
+        identifier.close()
+    assert sorted(f.id for f in handed) == [row.id for row in MediaFile.select().order_by(MediaFile.id)]
