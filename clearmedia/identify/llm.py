@@ -280,9 +280,7 @@ class LLMParser:
 
     # --- errors, scrubbed ----------------------------------------------------------------------
     def _scrub(self, text: str) -> str:
-        if self._secret:
-            text = text.replace(self._secret, "***")
-        return text
+        return http.scrub(text, [self._secret])
 
     def _short(self, error: openai.APIStatusError) -> str:
         message = None

@@ -44,11 +44,6 @@ AUTH_PARAMS = ["api_key", "Authorization"]
 auth_error_logged = threading.Event()
 
 
-def scrub(text: str, secrets: list[str] | tuple[str, ...]) -> str:
-    """Given any text, return it with every secret value replaced by `***`."""
-    return http.scrub(text, secrets)
-
-
 class SlidingWindowLimiter:
     """At most `calls` requests in any `period` seconds, across threads.
 
@@ -305,7 +300,7 @@ class TMDBClient:
         except (requests.RequestException, OSError) as exc:
             tries = getattr(exc, "clearmedia_tries", 1)
             reason = _describe(exc, self.host) + (f" (gave up after {tries} tries)" if tries > 1 else "")
-            raise TransientError(scrub(reason, self._secrets)) from None
+            raise TransientError(http.scrub(reason, self._secrets)) from None
         status = response.status_code
         if status == 401:
             if not auth_error_logged.is_set():
