@@ -198,7 +198,7 @@ def match_fields(identification: Identification | None) -> dict:
     match: Match | None = identification.match
     if match is not None:
         fields.update(
-            match_source=getattr(identification, "source", None) or identification.parse.parser,
+            match_source=identification.source or identification.parse.parser,
             media_type=match.media_type,
             tmdb_id=match.tmdb_id,
             title=match.title,
@@ -394,7 +394,3 @@ def _is_database_error(error: BaseException) -> bool:
     from peewee import DatabaseError
 
     return isinstance(error, DatabaseError)
-
-
-#: The old name, kept for callers outside this package.
-process_file = process
