@@ -4,6 +4,7 @@ crash and stop behaviour, and the usage totals `status --json` and `scan` show."
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -241,26 +242,30 @@ def test_a_crash_mid_batch_leaves_every_file_of_it_reclaimable(tmp_path, db):
     assert MediaFile.select().where(MediaFile.status == Status.PENDING).count() == 8
 
 
-def test_files_claimed_in_a_batch_but_not_begun_go_back_at_a_stop(tmp_path, db, env, fake):
+@contextlib.contextmanager
+def read_ahead(tmp_path, env, fake, count: int, batch: str):
+    """A ReadAhead over `count` episodes of a season pack on disk and in the database."""
     from clearmedia.config import load_settings
     from clearmedia.identify import Identifier
     from clearmedia.runtime.readahead import ReadAhead
 
-    for path in EPISODES[:5]:
-        make_video(tmp_path / "downloads" / path)
     root = str(tmp_path / "downloads")
-    for n, path in enumerate(EPISODES[:5]):
+    for n, path in enumerate(EPISODES[:count]):
+        make_video(tmp_path / "downloads" / path)
         MediaFile.create(device=1, inode=n, path=f"{root}/{path}", source_root=root, size=1, mtime=0)
-    env.update(PARSER="llm", OPENAI_BASE_URL=fake.url, OPENAI_API_KEY=API_KEY, LLM_BATCH_SIZE="20")
-    settings = load_settings(environ=env, require_library=True)
-    identifier = Identifier(settings)
+    env.update(PARSER="llm", OPENAI_BASE_URL=fake.url, OPENAI_API_KEY=API_KEY, LLM_BATCH_SIZE=batch)
+    identifier = Identifier(load_settings(environ=env, require_library=True))
     try:
-        ahead = ReadAhead(settings, identifier)
+        yield ReadAhead(identifier.settings, identifier)
+    finally:
+        identifier.close()
+
+
+def test_files_claimed_in_a_batch_but_not_begun_go_back_at_a_stop(tmp_path, db, env, fake):
+    with read_ahead(tmp_path, env, fake, 5, "20") as ahead:
         first = ahead.claim()
         assert len(fake.chat_requests()) == 1 and len(asked_paths(fake)) == 5
         assert ahead.release_all() == 4
-    finally:
-        identifier.close()
     states = {row.id: row.status for row in MediaFile.select()}
     assert states.pop(first.id) == Status.PROCESSING
     assert set(states.values()) == {Status.PENDING}
@@ -366,31 +371,16 @@ def test_a_failed_batch_claim_loses_no_kept_file(tmp_path, db, env, fake, monkey
     from those kept is still handed out later, never stranded PROCESSING."""
     import peewee
 
-    from clearmedia.config import load_settings
-    from clearmedia.identify import Identifier
-    from clearmedia.runtime.readahead import ReadAhead
+    def full_disk(*args, **kwargs):
+        raise peewee.OperationalError("database or disk is full")
 
-    root = str(tmp_path / "downloads")
-    for n, path in enumerate(EPISODES[:4]):
-        make_video(tmp_path / "downloads" / path)
-        MediaFile.create(device=1, inode=n, path=f"{root}/{path}", source_root=root, size=1, mtime=0)
-    env.update(PARSER="llm", OPENAI_BASE_URL=fake.url, OPENAI_API_KEY=API_KEY, LLM_BATCH_SIZE="4")
-    settings = load_settings(environ=env, require_library=True)
-    identifier = Identifier(settings)
-    try:
-        ahead = ReadAhead(settings, identifier)
+    with read_ahead(tmp_path, env, fake, 4, "4") as ahead:
         handed = [ahead.claim()]  # one handed out, three kept
         real = queue.claim_batch
-
-        def full_disk(*args, **kwargs):
-            raise peewee.OperationalError("database or disk is full")
-
         monkeypatch.setattr(queue, "claim_batch", full_disk)
         with pytest.raises(peewee.OperationalError):
             ahead.claim()
         monkeypatch.setattr(queue, "claim_batch", real)
         while (file := ahead.claim()) is not None:
             handed.append(file)
-    finally:
-        identifier.close()
     assert sorted(f.id for f in handed) == [row.id for row in MediaFile.select().order_by(MediaFile.id)]
