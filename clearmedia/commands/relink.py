@@ -76,9 +76,10 @@ def relink_row(row, settings: Settings, client, dry: bool, done: list | None = N
 
     A moved link is added to `done` as (old path, its `announce.Outcome`) for the media servers.
     """
-    from clearmedia.library.relink import MOVED, move_link
+    from clearmedia.library.relink import FAILED, MOVED, Move, move_link
     from clearmedia.library.unlinker import prune_empty
-    from clearmedia.store.models import MediaFile
+    from clearmedia.store import queue
+    from clearmedia.store.models import Status
 
     old = Path(row.target)
     new = new_target(row, settings, client)
@@ -90,10 +91,16 @@ def relink_row(row, settings: Settings, client, dry: bool, done: list | None = N
         print(f"would move: {printable(str(old))} -> {printable(str(new))}")
         _move_subtitles(row, old, new, dry=True)
         return None
-    moved = move_link(old, new, (row.device % (1 << 64), row.inode), Path(row.path))
+    claimed = queue.claim_file(row.id, as_read=row)  # no worker or `fix` moves it meanwhile
+    if claimed is None:
+        return f"#{row.id} {printable(row.path)} is being processed or fixed right now: run relink again in a moment"
+    moved = Move(FAILED, "interrupted")
+    try:
+        moved = move_link(old, new, (row.device % (1 << 64), row.inode), Path(row.path))
+    finally:
+        queue.finish(claimed, Status.COMPLETED, **({"target": str(new)} if moved.status == MOVED else {}))
     if moved.status != MOVED:
         return moved.reason
-    MediaFile.update(target=str(new)).where(MediaFile.id == row.id).execute()
     if done is not None:
         done.append((str(old), _outcome(row, new)))
     problems = _move_subtitles(row, old, new, dry=False)

@@ -115,19 +115,25 @@ def claim_batch(claimer: str | None = None, limit: int = 1, now: float | None = 
     return sorted(rows, key=lambda row: order[row.id])
 
 
-def claim_file(file_id: int, claimer: str | None = None) -> MediaFile | None:
+def claim_file(
+    file_id: int, claimer: str | None = None, as_read: MediaFile | None = None
+) -> MediaFile | None:
     """Claim one named file whatever its state (`fix`, `unlink`, `add`); None when it is unknown or
-    being processed right now (by a worker or another command)."""
+    being processed right now (by a worker or another command). With `as_read`, only while the
+    row still has the status and target it was read with (`relink` read it a while ago)."""
     claimer = claimer or claimer_id()
     now = time.time()
     sql = (
         "UPDATE media_file SET status = ?, claimed_by = ?, claimed_at = ?, updated_at = ? "
-        "WHERE id = ? AND status != ? RETURNING *"
+        "WHERE id = ? AND status != ?"
     )
+    params = [Status.PROCESSING.value, claimer, now, now, file_id, Status.PROCESSING.value]
+    if as_read is not None:
+        sql += " AND status = ? AND target IS ?"
+        fields = MediaFile._meta.fields
+        params += [fields["status"].db_value(as_read.status), fields["target"].db_value(as_read.target)]
     with MediaFile._meta.database.atomic("IMMEDIATE"):
-        rows = list(
-            MediaFile.raw(sql, Status.PROCESSING.value, claimer, now, now, file_id, Status.PROCESSING.value)
-        )
+        rows = list(MediaFile.raw(sql + " RETURNING *", *params))
     return rows[0] if rows else None
 
 

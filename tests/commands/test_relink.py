@@ -151,3 +151,28 @@ def test_relink_tells_jellyfin_the_old_folders_lost_files_and_the_new_ones_got_t
         assert (str(root / "TV Shows/Breaking Bad (2008) [tmdbid-1396]"), "Created") in updates
         assert len(updates) == 4
         assert receiver.notices() == [], "moving links is no news for the owner"
+
+
+def test_relink_leaves_a_file_being_fixed_or_processed_alone(tmp_path, library):
+    """A row claimed after relink read it (a `fix` or a worker on it): its link and row are theirs."""
+    from clearmedia.commands.relink import _relink_all
+    from clearmedia.config import load_settings
+    from clearmedia.store import queue
+    from clearmedia.store.db import open_database
+    from clearmedia.store.models import MediaFile, Status
+
+    settings = load_settings(environ=dict(library, TMDB_LANGUAGE="en-US"), require_library=True)
+    open_database(settings.data_dir)
+    rows = list(MediaFile.select().where(MediaFile.status == Status.COMPLETED).order_by(MediaFile.id))
+    movie = next(row for row in rows if row.media_type == "movie")
+    busy = queue.claim_file(movie.id)  # `fix` began on the movie after relink listed it
+
+    problems = _relink_all(rows, settings, dry=False)
+
+    assert len(problems) == 1 and f"#{movie.id}" in problems[0] and "relink again" in problems[0]
+    assert MediaFile.get_by_id(movie.id).target == busy.target  # the row is still the fixer's
+    assert files_below(tmp_path / "library") == {
+        "Movies/黑客帝国 (1999) [tmdbid-603]/黑客帝国 (1999).mkv",
+        "Movies/黑客帝国 (1999) [tmdbid-603]/黑客帝国 (1999).zh.srt",
+        "TV Shows/Breaking Bad (2008) [tmdbid-1396]/Season 05/Breaking Bad S05E14.mkv",
+    }
