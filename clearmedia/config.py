@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from clearmedia import envfile
 from clearmedia.config_values import (
@@ -210,8 +211,14 @@ class Settings:
             self.emby_api_key,
             self.plex_token,
             *self.notify_urls,
+            *(urlsplit(u).password for u in self.service_urls()),  # http://user:secret@host
         ]
         return [v for v in values if v]
+
+    def service_urls(self) -> list[str]:
+        """Every service address set (each may carry `user:password@`)."""
+        urls = (self.tmdb_api_url, self.openai_base_url, self.jellyfin_url, self.emby_url, self.plex_url)
+        return [u for u in urls if u]
 
     def layout(self) -> dict[str, str]:
         """The settings that decide library paths, as strings (stored with the links made)."""

@@ -6,7 +6,7 @@ import email.utils
 import re
 import time
 from collections.abc import Iterable, Mapping
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 _API_KEY_PARAM = re.compile(r"(api_key=)[^&\s'\"]+")
 
@@ -43,3 +43,13 @@ def scrub(text: str, secrets: Iterable[str | None]) -> str:
     for secret in secret_variants(secrets):
         text = text.replace(secret, "***")
     return _API_KEY_PARAM.sub(r"\1***", text)
+
+
+def without_credentials(url: str) -> str:
+    """The URL as it may be shown to people: any `user:password@` part left out."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    host = parts.hostname or ""
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))

@@ -18,6 +18,7 @@ import requests
 from loguru import logger
 
 from clearmedia.config import Settings
+from clearmedia.http import without_credentials
 
 #: (connect, read) seconds for one request; `unlink` uses SHORT_TIMEOUT.
 TIMEOUT = (3.05, 10.0)
@@ -52,7 +53,8 @@ class MediaServer:
     key_setting = "KEY"
 
     def __init__(self, url: str, key: str, session: requests.Session | None = None):
-        self.url = url.rstrip("/")
+        self._base = url.rstrip("/")  # may hold user:password@: only for requests
+        self.url = without_credentials(self._base)  # what messages show
         self._key = key
         self._session = session or requests.Session()
 
@@ -66,7 +68,7 @@ class MediaServer:
         """One request; raise ServerError (transient for network trouble, 5xx and 429)."""
         try:
             response = self._session.request(
-                method, self.url + path, headers=self.headers(), timeout=timeout, **kwargs
+                method, self._base + path, headers=self.headers(), timeout=timeout, **kwargs
             )
         except requests.Timeout:
             raise ServerError(f"{self.name} at {self.url} did not answer in time") from None

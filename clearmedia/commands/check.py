@@ -7,6 +7,7 @@ import argparse
 from clearmedia.config import Settings, settings_help
 from clearmedia.envfile import describe_source
 from clearmedia.errors import ClearMediaError
+from clearmedia.http import without_credentials
 from clearmedia.store.db import open_database
 
 
@@ -43,7 +44,7 @@ def cmd_check(args, settings: Settings) -> int:
     identifier = Identifier(settings)
     try:
         identifier.check()
-        report(True, f"TMDB answers at {settings.tmdb_api_url} and accepts the key")
+        report(True, f"TMDB answers at {without_credentials(settings.tmdb_api_url)} and accepts the key")
     except ClearMediaError as error:
         report(False, f"TMDB: {error}")
     finally:

@@ -293,10 +293,8 @@ class LLMParser:
     def _where(self) -> str:
         if not self.base_url:
             return "the OpenAI API"
-        parts = urlsplit(self.base_url)
-        host = parts.hostname or ""
-        netloc = host + (f":{parts.port}" if parts.port else "")
-        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))  # no user:password@
+        parts = urlsplit(http.without_credentials(self.base_url))
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
     def _translate(self, error: openai.APIError) -> Exception:
         """Map an openai error to ours, with a short message and no secret in it."""

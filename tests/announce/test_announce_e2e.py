@@ -237,3 +237,14 @@ def test_notify_test_names_each_notifier_by_its_place_in_notify_urls(tmp_path, s
     output = result.stdout + result.stderr
     assert "notifier 2 (notaservice://)" in output
     assert "notifier 1 (notaservice://)" not in output, "the log and the summary number it alike"
+
+
+def test_a_password_in_a_server_address_is_never_shown(tmp_path, servers):
+    """`http://user:password@host` works for requests, but check prints and logs the host only."""
+    jellyfin = servers[0]
+    down = refused_url().replace("http://", "http://admin:hunter2-SECRET@")
+    env = base_env(tmp_path, JELLYFIN_URL=down, JELLYFIN_API_KEY=jellyfin.api_key, LOG_LEVEL="DEBUG")
+    result = run_cli("check", env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"Jellyfin at {down.replace('admin:hunter2-SECRET@', '')}" in result.stdout
+    assert "hunter2-SECRET" not in result.stdout + result.stderr
