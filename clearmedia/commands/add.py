@@ -8,8 +8,10 @@ DATA_DIR, see `clearmedia.runtime.wakeup`), or by `add` itself when no daemon ru
 from __future__ import annotations
 
 import dataclasses
+import operator
 import os
 from concurrent.futures import ThreadPoolExecutor
+from functools import reduce
 
 from clearmedia.commands.output import printable
 from clearmedia.config import Settings
@@ -60,16 +62,17 @@ def problem_with(path: str, settings: Settings) -> str | None:
     return None
 
 
-def _rows_below(paths: list[str], settings: Settings) -> list:
+def _rows_below(paths: list[str]) -> list:
     """The recorded rows of these files and of the videos below these folders."""
+    from peewee import fn
+
     from clearmedia.store.models import MediaFile
 
-    roots = list({_root_for(p, settings) for p in paths})
-    found = {}
-    for row in MediaFile.select().where(MediaFile.source_root.in_(roots)).order_by(MediaFile.id):
-        if any(row.path == p or row.path.startswith(p.rstrip(os.sep) + os.sep) for p in paths):
-            found[row.id] = row
-    return list(found.values())
+    wanted = []
+    for path in paths:  # the file itself, or anything below the folder (paths are stored as bytes)
+        below = os.fsencode(path.rstrip(os.sep) + os.sep)
+        wanted.append((MediaFile.path == path) | (fn.substr(MediaFile.path, 1, len(below)) == below))
+    return list(MediaFile.select().where(reduce(operator.or_, wanted)).order_by(MediaFile.id))
 
 
 def record(paths: list[str], settings: Settings) -> list:
@@ -80,7 +83,7 @@ def record(paths: list[str], settings: Settings) -> list:
     scanner = Scanner(dataclasses.replace(settings, settle_seconds=0))
     for path in paths:
         scanner.consider(path)
-    rows = _rows_below(paths, settings)
+    rows = _rows_below(paths)
     waiting = [r for r in rows if r.status == Status.PENDING]
     if waiting:
         MediaFile.update(next_attempt_at=0).where(
