@@ -94,16 +94,17 @@ def relink_row(row, settings: Settings, client, dry: bool, done: list | None = N
     claimed = queue.claim_file(row.id, as_read=row)  # no worker or `fix` moves it meanwhile
     if claimed is None:
         return f"#{row.id} {printable(row.path)} is being processed or fixed right now: run relink again in a moment"
-    moved = Move(FAILED, "interrupted")
-    try:
+    moved, problems = Move(FAILED, "interrupted"), []
+    try:  # the subtitles move under the row's claim too
         moved = move_link(old, new, (row.device % (1 << 64), row.inode), Path(row.path))
+        if moved.status == MOVED:
+            problems = _move_subtitles(row, old, new, dry=False)
     finally:
         queue.finish(claimed, Status.COMPLETED, **({"target": str(new)} if moved.status == MOVED else {}))
     if moved.status != MOVED:
         return moved.reason
     if done is not None:
         done.append((str(old), _outcome(row, new)))
-    problems = _move_subtitles(row, old, new, dry=False)
     prune_empty(old.parent, settings.target_dir)
     logger.info("relinked {} -> {}", old, new)
     print(f"moved: {printable(str(old))} -> {printable(str(new))}")

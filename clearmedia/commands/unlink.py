@@ -42,28 +42,36 @@ def known_files(ids: list[int]) -> list:
     return [rows[i] for i in ids]
 
 
-def take_back(file, settings: Settings) -> tuple[list[str], list[str]]:
+def take_back(file, settings: Settings, removed: list[str], left: list[str]) -> None:
     """Remove the video's and its subtitles' links while they are the same files; prune folders.
 
-    Return (removed, left) library paths. The Subtitle rows forget their targets.
+    Fill `removed` and `left` (library paths) as it goes, so a caller still knows what was
+    removed when a later step fails. Changes nothing in the database.
     """
     from clearmedia.library.unlinker import Removed, prune_empty, remove_link, remove_link_of
-    from clearmedia.store.models import Subtitle
 
-    removed, left = [], []
-    links = [(s.target, lambda s=s: remove_link_of(s.target, s.path), s) for s in file.subtitles if s.target]
+    links = [(s.target, lambda s=s: remove_link_of(s.target, s.path)) for s in file.subtitles if s.target]
     if file.target:
-        links.insert(0, (file.target, lambda: remove_link(file.target, file.device, file.inode), None))
-    for target, remove, subtitle in links:
+        links.insert(0, (file.target, lambda: remove_link(file.target, file.device, file.inode)))
+    for target, remove in links:
         outcome = remove()
         if outcome is Removed.REMOVED:
             removed.append(target)
             prune_empty(Path(target).parent, settings.target_dir)
         elif outcome is Removed.NOT_OURS:
             left.append(target)
-        if subtitle is not None:
-            Subtitle.update(target=None).where(Subtitle.id == subtitle.id).execute()
-    return removed, left
+
+
+def record_unlinked(claimed, left: list[str]) -> None:
+    """IGNORED, its subtitles' targets forgotten: one transaction, so all of it or none."""
+    from clearmedia.store import queue
+    from clearmedia.store.models import MediaFile, Status, Subtitle
+
+    reason = UNLINKED if not left else f"{UNLINKED}; left {len(left)} link(s) that are other files now"
+    with MediaFile._meta.database.atomic("IMMEDIATE"):
+        Subtitle.update(target=None).where(Subtitle.video == claimed.id).execute()
+        if not queue.finish(claimed, Status.IGNORED, error=reason, target=None):
+            raise RuntimeError("the database row was changed by someone else meanwhile")
 
 
 def announce_deleted(settings: Settings, paths: list[str]) -> None:
@@ -79,24 +87,50 @@ def announce_deleted(settings: Settings, paths: list[str]) -> None:
         logger.warning("could not tell the media servers about removed links: {}", error)
 
 
-def unlink_one(file, settings: Settings) -> bool:
-    """Unlink one known file (claimed here); print what happened; False when a link was left."""
+def put_back(claimed, file) -> str | None:
+    """Give the claim back with the row's old status, error and reason; None, or why not."""
     from clearmedia.store import queue
     from clearmedia.store.models import Status
 
-    before = (file.status, file.error)
+    try:
+        queue.finish(claimed, Status(file.status), error=file.error, reason=file.reason_code)
+    except Exception as error:
+        return str(error)
+    return None
+
+
+def unlink_one(file, settings: Settings) -> bool:
+    """Unlink one known file (claimed here); print what happened; False when a link was left.
+
+    On any failure the row gets its old state back (never left PROCESSING); unlink can run again.
+    """
+    from clearmedia.store import queue
+
     claimed = queue.claim_file(file.id)
     if claimed is None:
         print(f"#{file.id} is being processed right now; run unlink again in a moment")
         return False
+    removed: list[str] = []
+    left: list[str] = []
     try:
-        removed, left = take_back(claimed, settings)
-    except OSError as error:
-        queue.finish(claimed, Status(before[0]), error=before[1])
-        print(f"#{file.id}: a link could not be removed ({error.strerror or error}); nothing else changed")
+        take_back(claimed, settings, removed, left)
+        record_unlinked(claimed, left)
+    except BaseException as error:
+        stuck = put_back(claimed, file)
+        for path in removed:
+            print(f"removed: {printable(path)}")
+        if isinstance(error, Exception):
+            announce_deleted(settings, removed)
+        cause = getattr(error, "strerror", None) or str(error) or type(error).__name__
+        print(f"#{file.id}: unlink stopped ({printable(str(cause))}); #{file.id} keeps its state")
+        if stuck:
+            print(
+                f"#{file.id} could not be given back ({stuck}): it is PENDING again once ClearMedia restarts"
+            )
+        if not isinstance(error, Exception):
+            raise
+        print(f"run `clearmedia unlink {file.id}` again once that is fixed")
         return False
-    reason = UNLINKED if not left else f"{UNLINKED}; left {len(left)} link(s) that are other files now"
-    queue.finish(claimed, Status.IGNORED, error=reason, target=None)
     announce_deleted(settings, removed)
     for path in removed:
         print(f"removed: {printable(path)}")

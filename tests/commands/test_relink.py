@@ -176,3 +176,34 @@ def test_relink_leaves_a_file_being_fixed_or_processed_alone(tmp_path, library):
         "Movies/黑客帝国 (1999) [tmdbid-603]/黑客帝国 (1999).zh.srt",
         "TV Shows/Breaking Bad (2008) [tmdbid-1396]/Season 05/Breaking Bad S05E14.mkv",
     }
+
+
+def test_subtitles_move_while_the_row_is_still_claimed(tmp_path, library, monkeypatch):
+    """A `fix` or worker cannot take the row while its subtitle links are being moved."""
+    import clearmedia.library.relink as moves
+    from clearmedia.commands.relink import _relink_all
+    from clearmedia.config import load_settings
+    from clearmedia.store import queue
+    from clearmedia.store.db import open_database
+    from clearmedia.store.models import MediaFile, Status
+
+    settings = load_settings(environ=dict(library, TMDB_LANGUAGE="en-US"), require_library=True)
+    open_database(settings.data_dir)
+    rows = list(MediaFile.select().where(MediaFile.status == Status.COMPLETED).order_by(MediaFile.id))
+    movie = next(row for row in rows if row.media_type == "movie")
+    seen = []
+    real_move = moves.move_link
+
+    def move_link(old, new, expected, source=None):
+        if new.suffix == ".srt":
+            seen.append(queue.claim_file(movie.id) is None)  # what a `fix` starting now would get
+        return real_move(old, new, expected, source)
+
+    monkeypatch.setattr(moves, "move_link", move_link)
+    assert _relink_all(rows, settings, dry=False) == []
+    assert seen == [True], "the subtitle moved while the row was claimed by relink"
+    after = MediaFile.get_by_id(movie.id)
+    assert after.status == Status.COMPLETED and after.claimed_by is None
+    assert files_below(tmp_path / "library") >= {
+        "Movies/The Matrix (1999) [tmdbid-603]/The Matrix (1999).zh.srt",
+    }

@@ -114,3 +114,32 @@ def test_commands_naming_files_create_no_database_where_there_is_none(tmp_path, 
     assert f"no database at {db_path}" in result.stdout + result.stderr
     assert result.returncode == (0 if command == ["relink"] else 2)
     assert not db_path.exists()
+
+
+def test_a_database_error_leaves_the_row_as_it_was_and_unlink_again_finishes(tmp_path, env):
+    import sqlite3
+
+    source, _, row = linked_movie(tmp_path, env)
+    database = sqlite3.connect(tmp_path / "data" / "clearmedia.db")
+    database.execute(
+        "CREATE TRIGGER refuse_ignored BEFORE UPDATE OF status ON media_file WHEN NEW.status = 'IGNORED' "
+        "BEGIN SELECT RAISE(ABORT, 'database is refusing writes'); END"
+    )
+    database.commit()
+
+    result = run_cli("unlink", str(row["id"]), env=env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "database is refusing writes" in result.stdout
+    assert "Traceback" not in result.stderr
+    after = listed_by_name(env)[source.name]
+    assert {k: after[k] for k in ("status", "error", "target", "subtitles")} == {
+        k: row[k] for k in ("status", "error", "target", "subtitles")
+    }, "the row keeps its old status, not PROCESSING (and not PENDING after a restart)"
+
+    database.execute("DROP TRIGGER refuse_ignored")
+    database.commit()
+    database.close()
+    again = run_cli("unlink", str(row["id"]), env=env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert listed_by_name(env)[source.name]["status"] == "IGNORED"
+    assert not (tmp_path / "library" / MOVIE).exists()
