@@ -273,7 +273,7 @@ def link(decision: Decision) -> Status:
     """
     source, target = Path(decision.file.path), decision.target
     created = _make_folders(target.parent)
-    result = create_hardlink(source, target)
+    result = create_hardlink(source, target, make_folders=False)  # made just above
     if result is LINK_SUCCESS:
         return Status.COMPLETED
     _remove_folders(created)
@@ -298,7 +298,7 @@ def link_subtitles(file: MediaFile, target: Path) -> list[Path]:
     source = Path(file.path)
     linked: list[Path] = []
     for sub_source, sub_target in subtitle_targets(target, source, find_subtitles(source)):
-        result = create_hardlink(sub_source, sub_target)
+        result = create_hardlink(sub_source, sub_target, make_folders=False)  # the video's folder
         if result is not LINK_SUCCESS:
             logger.warning("subtitle {} not linked: {}", sub_source, describe(result))
             continue

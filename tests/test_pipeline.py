@@ -81,3 +81,29 @@ def test_a_file_renamed_while_it_waits_is_linked_once_its_new_name_is_found(tmp_
     assert row["status"] == "COMPLETED", row
     assert Path(row["target"]).name == "Inception (2010).mp4"
     assert os.stat(row["target"]).st_ino == os.stat(row["path"]).st_ino
+
+
+def test_each_library_folder_is_made_with_one_mkdir_and_nothing_asks_again(tmp_path, db, tmdb, monkeypatch):
+    """The hot path: the folders for a link (and its subtitle) cost one mkdir each, no more."""
+    source = make_video(tmp_path / "downloads" / "Inception.2010" / MOVIE)
+    (source.parent / (source.stem + ".chs.srt")).write_text("1\n00:00:01,000 --> 00:00:02,000\nhi\n")
+    env = base_env(tmp_path, TMDB_API_URL=tmdb.url, TMDB_LANGUAGE="en-US")
+    settings = record_pending(env)
+    library = str(tmp_path / "library")
+    made: list[str] = []
+    real_mkdir = os.mkdir
+
+    def mkdir(path, *args, **kwargs):
+        if str(path).startswith(library):
+            made.append(str(path))
+        return real_mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    identifier = Identifier(settings)
+    try:
+        process_due(settings, identifier)
+    finally:
+        identifier.close()
+    folder = Path(library) / "Movies" / "Inception (2010) [tmdbid-27205]"
+    assert made == [str(folder.parent), str(folder)]
+    assert sorted(p.name for p in folder.iterdir()) == ["Inception (2010).mp4", "Inception (2010).zh.srt"]

@@ -77,8 +77,12 @@ def _lstat_or_none(path: Path) -> os.stat_result | None:
         return None
 
 
-def create_hardlink(source_path: Path, destination_path: Path) -> LinkResult:
-    """Given a source file and a free destination name, hard-link them; return what happened."""
+def create_hardlink(source_path: Path, destination_path: Path, make_folders: bool = True) -> LinkResult:
+    """Given a source file and a free destination name, hard-link them; return what happened.
+
+    With `make_folders=False` the destination's folder must exist already (the pipeline makes it
+    itself, to remove what it made when the link fails): no second mkdir on the hot path.
+    """
     source_path, destination_path = Path(source_path), Path(destination_path)
     try:
         source = os.lstat(source_path)
@@ -92,7 +96,8 @@ def create_hardlink(source_path: Path, destination_path: Path) -> LinkResult:
         return LINK_SUCCESS if same_file(existing, source) else LINK_FAILED_CONFLICT
 
     try:
-        destination_path.parent.mkdir(parents=True, exist_ok=True)
+        if make_folders:
+            destination_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         logger.error(
             "cannot create folder {} for the link ({}: {})",
