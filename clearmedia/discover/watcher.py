@@ -384,4 +384,6 @@ class Watcher:
             logger.exception("could not consider {}; the next rescan will try again", path)
             return None
         logger.debug("settled {}: {}", path, outcome)
+        if outcome == "unsettled":  # changed after the tracker's look: SETTLE_SECONDS more
+            self.track([path])
         return outcome

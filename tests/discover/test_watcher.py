@@ -278,3 +278,27 @@ def test_other_observer_errors_are_not_swallowed(tmp_path):
     with pytest.raises(OSError):
         watcher.start()
     assert watcher.mode == "stopped"
+
+
+def test_a_file_the_scanner_finds_unsettled_is_looked_at_again_after_settle_seconds(tmp_path):
+    """The scanner may still see a change the tracker missed (a write without an event between
+    the tracker's look and the scanner's): the file comes back after SETTLE_SECONDS, not only at
+    the next full rescan."""
+    answers = ["unsettled", "new"]
+    recorder = Recorder()
+
+    def consider(path: Path) -> str:
+        recorder.consider(path)
+        return answers.pop(0) if answers else "known"
+
+    watcher = Watcher(_settings(tmp_path, SETTLE_SECONDS="0.3"), consider, recorder.found.set)
+    watcher.start()
+    try:
+        path = tmp_path / "downloads" / "Movie.2020.mkv"
+        path.write_bytes(b"x" * 100)
+        wait_for(lambda: len(recorder.paths) >= 2, timeout=5, what="the file handed over again")
+        (first, _), (second, handed) = recorder.paths[:2]
+        assert handed == str(path)
+        assert second - first >= 0.25
+    finally:
+        watcher.stop()
