@@ -148,3 +148,37 @@ def test_unseen_names_are_never_linked_wrong(tmp_path, env, mode):
             assert seen[row["path"]] in ("linked", "failed"), (row["path"], rows.get(row["path"]))
         else:  # every other name is linked where the truth says
             assert seen[row["path"]] == "linked", (row["path"], rows.get(row["path"]))
+
+
+PROBE = [
+    json.loads(line)
+    for line in (FIXTURES / "probe-names.jsonl").read_text(encoding="utf-8").splitlines()
+    if line.strip()
+]
+
+
+def scan_probe(root: Path, env: dict, mode: str) -> dict[str, dict]:
+    """The probe names (tests/fixtures/probe-names.jsonl, their works in probe-catalogue.json)
+    through `clearmedia scan` in `mode`, once per TMDB_LANGUAGE a row names (zh-CN, en-US), each in
+    its own folder and database; return relative path -> `list --json` row."""
+    rows: dict[str, dict] = {}
+    for language in sorted({row["language"] for row in PROBE}):
+        folder = root / language
+        downloads = folder / "downloads"
+        for row in PROBE:
+            if row["language"] == language:
+                make_video(downloads / row["path"])
+        run_env = dict(env, DATA_DIR=str(folder / "data"), SOURCE_DIR=str(downloads))
+        run_env["TARGET_DIR"] = str(folder / "library")
+        for name in ("library", "data"):
+            (folder / name).mkdir(parents=True, exist_ok=True)
+        with FakeTMDB() as tmdb, FakeLLM(imperfect=mode == "llm-imperfect") as llm:
+            run_env.update(TMDB_API_URL=tmdb.url, TMDB_LANGUAGE=language, PARSER=mode.split("-")[0])
+            run_env.update(OPENAI_BASE_URL=llm.url, OPENAI_API_KEY=llm.api_key, LLM_MODEL="test-model")
+            result = run_cli("scan", env=run_env, cwd=folder, timeout=600)
+            assert result.returncode == 0, result.stderr[-3000:]
+            listed = run_cli("list", "--json", env=run_env, cwd=folder)
+        for r in json.loads(listed.stdout):
+            r["library"] = str(folder / "library")
+            rows[Path(r["path"]).relative_to(downloads).as_posix()] = r
+    return rows

@@ -10,7 +10,11 @@
    dramas in English, anime by absolute number and arc, daily shows, specials, remakes, editions,
    ids in paths) through `scan` with TMDB_LANGUAGE=zh-CN in the same three modes. Goal: zero wrong
    links; a FAILED only where the name cannot decide.
-3. The rule parser (offline reading + verdict) beside plain guessit on the peers' names, per
+3. The probe names (tests/fixtures/probe-names.jsonl: years and numbers as titles, dots and
+   apostrophes, later seasons by their year, anime seasons written every way, absolute numbers,
+   Chinese sites, kanji titles, Korean dramas, shows by air date, multi-episode files, season packs,
+   same-titled films and shows, remakes) through `scan`, each with its TMDB_LANGUAGE. Same goal.
+4. The rule parser (offline reading + verdict) beside plain guessit on the peers' names, per
    source. Goal: never behind guessit on any source.
 """
 
@@ -25,7 +29,16 @@ from tests.benchmarks import peer_names
 from tests.fakes.fake_llm import FakeLLM
 from tests.fakes.fake_tmdb import FakeTMDB
 from tests.helpers import base_env, run_cli
-from tests.test_sample_library import ROWS, UNSEEN, build, expected_name, outcome, scan_unseen
+from tests.test_sample_library import (
+    PROBE,
+    ROWS,
+    UNSEEN,
+    build,
+    expected_name,
+    outcome,
+    scan_probe,
+    scan_unseen,
+)
 
 
 def scan_sample(mode: str) -> Counter:
@@ -79,6 +92,26 @@ def unseen(mode: str) -> Counter:
     return counts
 
 
+def probe(mode: str) -> Counter:
+    """Run the probe names through `scan` (each with its TMDB_LANGUAGE); count linked, failed, wrong."""
+    counts: Counter = Counter()
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        rows = scan_probe(root, base_env(root), mode)
+        for truth in PROBE:
+            row = rows.get(truth["path"])
+            what = outcome(truth, row, Path(row["library"]) if row else root)
+            if what == "failed" and truth["truth"] is None:
+                what = "failed (cannot decide)"
+            elif what == "failed" and truth.get("may_fail"):
+                what = "failed (hard)"
+            counts[what] += 1
+            if what not in ("linked", "failed (cannot decide)"):
+                got = (row or {}).get("error") or (row or {}).get("target")
+                print(f"  {what}: [{truth['language']}] {truth['path']}: {got}")
+    return counts
+
+
 def main() -> None:
     videos = sum(1 for r in ROWS if r["kind"] in ("movie", "episode"))
     print(f"Sample library: {videos} videos")
@@ -90,6 +123,12 @@ def main() -> None:
     print(f"\nUnseen names: {len(UNSEEN)} ({decidable} decidable), TMDB_LANGUAGE=zh-CN")
     for mode in ("llm-imperfect", "llm", "guessit"):
         counts = unseen(mode)
+        shown = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+        print(f"{mode:14} {shown}")
+    decidable = sum(1 for r in PROBE if r["truth"] is not None)
+    print(f"\nProbe names: {len(PROBE)} ({decidable} decidable), TMDB_LANGUAGE per name (zh-CN, en-US)")
+    for mode in ("llm-imperfect", "llm", "guessit"):
+        counts = probe(mode)
         shown = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
         print(f"{mode:14} {shown}")
     cases = peer_names.load()

@@ -4,7 +4,8 @@ Shaped like TMDB API v3. Ids are mostly TMDB's real ones; counts and dates are c
 Titles: `en` (en-US), `zh` (zh-CN), `original`; `alt` are alternative titles (searchable,
 returned by `append_to_response=alternative_titles`, never shown as a result's title).
 A show's `country` is TMDB's origin_country: both versions of "The Office" are named just "The Office".
-The works the unseen names need are in tests/fixtures/unseen-catalogue.json, loaded below.
+The works the unseen and probe names need are in tests/fixtures/{unseen,probe}-catalogue.json, loaded
+below.
 """
 
 from __future__ import annotations
@@ -559,9 +560,9 @@ SHOWS: tuple[Show, ...] = (
 )
 
 
-def _load_unseen() -> tuple[tuple[Movie, ...], tuple[Show, ...]]:
-    """The works of tests/fixtures/unseen-catalogue.json (the unseen names' truth)."""
-    data = json.loads(UNSEEN_CATALOGUE.read_text(encoding="utf-8"))
+def _load(path: Path) -> tuple[tuple[Movie, ...], tuple[Show, ...]]:
+    """The works of a catalogue file in tests/fixtures (the unseen or probe names' truth)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
 
     def season(row: list) -> Season:
         number, count, date, *more = row
@@ -583,9 +584,14 @@ def _load_unseen() -> tuple[tuple[Movie, ...], tuple[Show, ...]]:
 
 
 UNSEEN_CATALOGUE = Path(__file__).resolve().parent.parent / "fixtures" / "unseen-catalogue.json"
-_UNSEEN_MOVIES, _UNSEEN_SHOWS = _load_unseen()
-MOVIES += _UNSEEN_MOVIES
-SHOWS += _UNSEEN_SHOWS
+PROBE_CATALOGUE = UNSEEN_CATALOGUE.with_name("probe-catalogue.json")
+for _file in (UNSEEN_CATALOGUE, PROBE_CATALOGUE):
+    _movies, _shows = _load(_file)
+    MOVIES += _movies
+    SHOWS += _shows
+for _pool in (MOVIES, SHOWS):  # one entry per id, or the fake would answer two works for one
+    _ids = [e.id for e in _pool]
+    assert len(_ids) == len(set(_ids)), sorted({i for i in _ids if _ids.count(i) > 1})
 
 
 def by_id(media_type: str, tmdb_id: int) -> Movie | Show | None:
