@@ -119,7 +119,7 @@ def claim_file(
     file_id: int, claimer: str | None = None, as_read: MediaFile | None = None
 ) -> MediaFile | None:
     """Claim one named file whatever its state (`fix`, `unlink`, `add`); None when it is unknown or
-    being processed right now (by a worker or another command). With `as_read`, only while the
+    being processed right now (by a worker or another command; a dead process's claim is taken). With `as_read`, only while the
     row still has the status and target it was read with (`relink` read it a while ago)."""
     claimer = claimer or claimer_id()
     now = time.time()
@@ -133,8 +133,22 @@ def claim_file(
         fields = MediaFile._meta.fields
         params += [fields["status"].db_value(as_read.status), fields["target"].db_value(as_read.target)]
     with MediaFile._meta.database.atomic("IMMEDIATE"):
+        _reclaim_one(file_id, now)
         rows = list(MediaFile.raw(sql + " RETURNING *", *params))
     return rows[0] if rows else None
+
+
+def _reclaim_one(file_id: int, now: float) -> None:
+    """A row left PROCESSING by a dead process is PENDING again (what `reclaim_dead` would do),
+    so a command naming it need not wait for a `run` or `scan` to start."""
+    row = MediaFile.select(MediaFile.status, MediaFile.claimed_by).where(MediaFile.id == file_id).first()
+    if row is None or row.status != Status.PROCESSING:
+        return
+    if row.claimed_by is not None and claimer_alive(row.claimed_by):
+        return
+    MediaFile.update(
+        status=Status.PENDING, claimed_by=None, claimed_at=None, next_attempt_at=now, updated_at=now
+    ).where((MediaFile.id == file_id) & (MediaFile.status == Status.PROCESSING)).execute()
 
 
 @cache

@@ -230,3 +230,26 @@ def test_processes_on_one_database_never_claim_a_file_twice(tmp_path, db):
     assert len(pids) >= 2 and pids <= {str(worker.pid) for worker in workers}
     assert queue.counts()["COMPLETED"] == len(files)
     assert Path(tmp_path / "data" / "clearmedia.db").exists()
+
+
+def test_a_file_left_processing_by_a_dead_process_can_be_claimed_by_name_at_once(db):
+    """`unlink`, `fix` and `add` claim by id: a row a crashed scan left PROCESSING is theirs,
+    without waiting for a `run` or `scan` to reclaim it; a live claimer keeps its row."""
+    dead, dead_claimer = claimer_of_a_process("0")
+    dead.wait(timeout=10)
+    alive, alive_claimer = claimer_of_a_process("30")
+    try:
+        stuck, busy = add_files(2, status=Status.PROCESSING)
+        MediaFile.update(claimed_by=dead_claimer, claimed_at=time.time()).where(
+            MediaFile.id == stuck
+        ).execute()
+        MediaFile.update(claimed_by=alive_claimer, claimed_at=time.time()).where(
+            MediaFile.id == busy
+        ).execute()
+        claimed = queue.claim_file(stuck)
+        assert claimed is not None and claimed.claimed_by == queue.claimer_id()
+        assert queue.claim_file(busy) is None
+        assert MediaFile.get_by_id(busy).claimed_by == alive_claimer
+    finally:
+        alive.kill()
+        alive.wait()
