@@ -92,6 +92,16 @@ _CN_EPISODE = re.compile(
     rf"第\s*([0-9]{{1,4}}|[{_CN_NUMERAL}]{{1,4}})\s*[集话話回期]|(?<![全共\d])(?<![全共]\s)([0-9]{{1,4}})\s*[集话話]"
 )
 _BRACKET = re.compile(r"\[([^\[\]]*)\]")
+# An anime's later season as fansubs write it: "第2期" (in a folder, or with an episode number
+# beside it; alone in a file name, a variety show's 第N期 is an issue), "2nd Season", "Season 2 - 05" (guessit: seasons 2 to 5).
+_CN_PERIOD = re.compile(rf"第\s*([0-9]{{1,2}}|[{_CN_NUMERAL}]{{1,3}})\s*期")
+_EPISODE_BESIDE = re.compile(
+    r"\[\s*\d{1,4}(?:v\d)?\s*\]|\s-\s\d{1,4}(?!\d)|(?<![A-Za-z])EP?\d{1,4}|第\s*\d{1,4}\s*[集话話]", re.I
+)
+_ORDINAL_SEASON = re.compile(
+    r"(?<![^\W_])(?:(\d{1,2})(?:st|nd|rd|th)[\s._-]+Season|Season[\s._-]*(\d{1,2})(?=\s+-\s+\d))(?![^\W_])",
+    re.I,
+)
 
 
 def _cn_number(text: str) -> int | None:
@@ -114,6 +124,9 @@ def _fansub_tags(name: str, is_file: bool = True) -> str:
     rest = rest.replace("【", "[").replace("】", "]").replace("〖", "[").replace("〗", "]")
     rest = _BRACKET.sub(lambda m: " " if _is_fansub_tag(m.group(1).strip()) else m.group(0), rest)
     rest = _NEW_SEASON_AD.sub(" ", rest)
+    rest = _ORDINAL_SEASON.sub(lambda m: f" S{int(m.group(1) or m.group(2)):02d} ", rest)
+    if not is_file or _EPISODE_BESIDE.search(_CN_PERIOD.sub(" ", rest)):  # a folder's 第N期: a season
+        rest = _CN_PERIOD.sub(lambda m: f" S{_cn_number(m.group(1)) or 0:02d} ", rest)
     rest = _CN_SEASON.sub(lambda m: f" S{_cn_number(m.group(1)) or 0:02d} ", rest)
     if is_file:
         rest = _CN_EPISODES.sub(lambda m: f" E{int(m.group(1)):02d}-E{int(m.group(2)):02d} ", rest)
@@ -301,8 +314,9 @@ def parse_name(relative_path: str) -> ParsedName:
     """Given a path relative to its source folder, return what guessit reads; raise `IdentifyError`."""
     cleaned, grouped = _cleaned(relative_path)
     guess = guessit(cleaned)
-    title, alternative = _titles(guess, cleaned)
     filename = cleaned.rsplit("/", 1)[-1]
+    _year_to_come(guess, filename)
+    title, alternative = _titles(guess, cleaned)
     answer = {"title": title, "alt_title": alternative, **_numbers(guess, cleaned, filename)}
     hint = _season_hint(cleaned)
     _specials_and_anime(answer, hint, filename, grouped)
@@ -325,6 +339,20 @@ def _run_together(filename: str, season: int, episode: int) -> bool:
     if len(number) < 3 or re.search(rf"(?i)s0*{season}\b|s0*{season}e|{season}x\d|season|第", filename):
         return False
     return re.search(rf"(?<![\w]){number}(?![\w])", filename.replace(".", " ").replace("_", " ")) is not None
+
+
+def _year_to_come(guess, filename: str) -> None:
+    """ "Blade.Runner.2049.1080p": guessit reads S20E49 from a year that has not come, which is a
+    title word (a year to come is no release year, and no season marker says S20E49)."""
+    season, episode = guess.get("season"), guess.get("episode")
+    if not isinstance(season, int) or not isinstance(episode, int) or not guess.get("title"):
+        return
+    number = f"{season}{episode:02d}"
+    if len(number) == 4 and last_year() < int(number) < 2100 and _run_together(filename, season, episode):
+        guess["title"] = f"{guess['title']} {number}"
+        for key in ("season", "episode"):
+            del guess[key]
+        guess["type"] = "movie"
 
 
 def _single(value):

@@ -70,7 +70,17 @@ def normalize(text: str) -> str:
 
 
 def title_matches(query: str, title: str) -> bool:
-    """Every word of the query starts a word of the title; CJK queries match as substrings."""
+    """Every word of the query starts a word of the title; CJK queries match as substrings.
+    Like TMDB's search, "Greys Anatomy" finds "Grey's Anatomy" (apostrophes dropped, not spaced)."""
+    if _APOSTROPHES.search(title) and _words_match(_APOSTROPHES.sub("", query), _APOSTROPHES.sub("", title)):
+        return True
+    return _words_match(query, title)
+
+
+_APOSTROPHES = re.compile("['‘’`]")
+
+
+def _words_match(query: str, title: str) -> bool:
     q, t = normalize(query), normalize(title)
     if not q:
         return False
