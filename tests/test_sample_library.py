@@ -182,3 +182,34 @@ def scan_probe(root: Path, env: dict, mode: str) -> dict[str, dict]:
             r["library"] = str(folder / "library")
             rows[Path(r["path"]).relative_to(downloads).as_posix()] = r
     return rows
+
+
+#: of the probe names a name decides, at least this many are linked in each mode (53 of 54 today)
+PROBE_LINKED_FLOOR = 52
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["llm-imperfect", "llm", "guessit"])
+def test_probe_names_are_never_linked_wrong(tmp_path, env, mode):
+    """A stranger's names (probe-names.jsonl): years and numbers as titles, dots and apostrophes,
+    later seasons by their year or the anime way, absolute numbers, Chinese sites, kanji titles,
+    Korean dramas, shows by air date, multi-episode files, season packs, a film and a show of one
+    title, remakes; TMDB_LANGUAGE zh-CN for some, en-US for others. Zero wrong links."""
+    rows = scan_probe(tmp_path, env, mode)
+    seen = {
+        row["path"]: outcome(row, rows.get(row["path"]), Path(rows[row["path"]]["library"]))
+        if row["path"] in rows
+        else "missing"
+        for row in PROBE
+    }
+    assert not [path for path, what in seen.items() if what not in ("linked", "failed")], [
+        (path, what, rows.get(path)) for path, what in seen.items() if what not in ("linked", "failed")
+    ]
+    for row in PROBE:
+        if row["truth"] is None:  # two works fit, or nothing on TMDB: FAILED, saying why
+            assert seen[row["path"]] == "failed", rows[row["path"]]
+            assert row["why"] in rows[row["path"]]["error"]
+        elif not row.get("may_fail"):
+            assert seen[row["path"]] == "linked", (row["path"], rows[row["path"]])
+    linked = sum(1 for what in seen.values() if what == "linked")
+    assert linked >= PROBE_LINKED_FLOOR, linked

@@ -127,7 +127,7 @@ def _fansub_tags(name: str, is_file: bool = True) -> str:
     rest = _ORDINAL_SEASON.sub(lambda m: f" S{int(m.group(1) or m.group(2)):02d} ", rest)
     if not is_file or _EPISODE_BESIDE.search(_CN_PERIOD.sub(" ", rest)):  # a folder's 第N期: a season
         rest = _CN_PERIOD.sub(lambda m: f" S{_cn_number(m.group(1)) or 0:02d} ", rest)
-    rest = _CN_SEASON.sub(lambda m: f" S{_cn_number(m.group(1)) or 0:02d} ", rest)
+    rest = _CN_SEASON.sub(lambda m: _cn_season(m, rest, is_file), rest)
     if is_file:
         rest = _CN_EPISODES.sub(lambda m: f" E{int(m.group(1)):02d}-E{int(m.group(2)):02d} ", rest)
     else:  # a folder's "第1-30集" or "30集" tells what the pack holds, not which episode a file is
@@ -141,6 +141,18 @@ def _fansub_tags(name: str, is_file: bool = True) -> str:
     if first:  # the banner was the group: a bracket that follows it holds the title
         rest = re.sub(r"^\s*\[([^\[\]]*[^\W\d_][^\[\]]*)\]", r"\1 ", rest)
     return " ".join(rest.split())
+
+
+def _cn_season(match: re.Match, name: str, is_file: bool) -> str:
+    """第N季 is a season; 第N部 too in a folder or beside an episode number, but in a file
+    name alone it is a part of a film's title ("封神第一部：朝歌风云")."""
+    if (
+        match.group(0).endswith("部")
+        and is_file
+        and not _EPISODE_BESIDE.search(name.replace(match.group(0), " "))
+    ):
+        return match.group(0)
+    return f" S{_cn_number(match.group(1)) or 0:02d} "
 
 
 def _is_fansub_tag(text: str) -> bool:

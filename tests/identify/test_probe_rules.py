@@ -52,3 +52,18 @@ def test_a_year_to_come_in_a_title_is_part_of_the_title(path, title, year):
         None,
         (),
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "title", "season", "episodes"),
+    [
+        ("【高清影视之家发布 www.HDBTHD.com】封神第一部：朝歌风云[国语音轨+简繁英字幕].Creation.of.the.Gods.I"
+         ".Kingdom.of.Storms.2023.2160p.WEB-DL.H265.DDP5.1-OurTV.mkv", "封神第一部：朝歌风云", None, ()),
+        ("某剧 第二部 第05集.mp4", "某剧", 2, (5,)),
+        ("某剧 第二部/05.mp4", "某剧", 2, (5,)),
+    ],
+)  # fmt: skip
+def test_a_part_in_a_films_title_is_no_season(path, title, season, episodes):
+    """第N部 beside an episode number (or in a folder) is a season; alone, a part of the title."""
+    parsed = parse_name(path)
+    assert (parsed.title, parsed.season, parsed.episodes) == (title, season, episodes)
