@@ -196,8 +196,12 @@ def _path_map(name: str, ctx: _Context) -> tuple[tuple[str, str], ...]:
                 f"{name} must be local=server pairs separated by commas, "
                 f"e.g. /data/media=/media (got {_show(value)})"
             )
-        pairs.append((local.strip().rstrip("/") or "/", server.strip().rstrip("/") or "/"))
-    return tuple(sorted(pairs, key=lambda pair: len(pair[0]), reverse=True))
+        local, server = local.strip().rstrip("/") or "/", server.strip().rstrip("/\\") or "/"
+        pairs.append((local, server))
+        real = os.path.realpath(local)  # TARGET_DIR is kept as its real path: match that form too
+        if real != local:
+            pairs.append((real, server))
+    return tuple(sorted(dict.fromkeys(pairs), key=lambda pair: len(pair[0]), reverse=True))
 
 
 def _url_list(name: str, ctx: _Context) -> tuple[str, ...]:

@@ -42,7 +42,10 @@ def map_path(path: str, path_map: Iterable[tuple[str, str]]) -> str:
     for local, server in path_map:
         base = local.rstrip("/")
         if path == local or path.startswith(base + "/"):
-            return (server.rstrip("/") + path[len(base) :]) or "/"
+            tail = path[len(base) :]
+            if "\\" in server and "/" not in server:  # a Windows server, e.g. D:\Media
+                tail = tail.replace("/", "\\")
+            return (server.rstrip("/\\") + tail) or "/"
     return path
 
 
@@ -124,7 +127,8 @@ class Emby(Jellyfin):
 
 def _longest(sections: list[tuple[str, str]], folder: str) -> str | None:
     for location, key in sections:  # longest first
-        if folder == location or folder.startswith(location.rstrip("/") + "/"):
+        sep = "\\" if "\\" in location and "/" not in location else "/"  # a Windows server
+        if folder == location or folder.startswith(location.rstrip(sep) + sep):
             return key
     return None
 

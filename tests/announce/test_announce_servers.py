@@ -14,6 +14,7 @@ from clearmedia.announce.servers import (
     Jellyfin,
     Plex,
     ServerError,
+    _longest,
     map_path,
     refresh_folders,
     tell_servers_deleted,
@@ -183,3 +184,22 @@ def test_check_reports_each_server_and_notifier_without_secrets(tmp_path):
         f"Plex at {settings.plex_url} rejected PLEX_TOKEN (HTTP 401)",
         "notifier 2 (notaservice://) in NOTIFY_URLS: Apprise cannot read it (see the Apprise wiki for its form)",
     ]
+
+
+def test_a_windows_server_gets_its_own_separators_and_plex_finds_its_section():
+    mapped = map_path("/srv/library/Movies/A (1999)", [("/srv/library", "D:\\Media")])
+    assert mapped == "D:\\Media\\Movies\\A (1999)"
+    assert _longest([("D:\\Media\\Movies", "1"), ("D:\\Media", "2")], mapped) == "1"
+
+
+def test_a_path_map_written_through_a_symlink_matches_the_real_target_dir(tmp_path):
+    real = tmp_path / "real-library"
+    real.mkdir()
+    (tmp_path / "library").symlink_to(real)
+    settings = load_settings(
+        environ={"MEDIA_SERVER_PATH_MAP": f"{tmp_path / 'library'}=/media"}, require_library=False
+    )
+    assert (
+        map_path(str(real / "Movies" / "A (1999)"), settings.media_server_path_map)
+        == "/media/Movies/A (1999)"
+    )
