@@ -15,6 +15,7 @@ Changing the batch prompt changes answers: bump `llm.PROMPT_VERSION` with it.
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 import time
@@ -189,8 +190,8 @@ def ready_answers(parser) -> ReadyAnswers:
 def take_ready(parser, relative_path: str) -> ParsedName | None:
     """The reading a batch already got for this path (once), or None; raise the batch's error for it."""
     found = ready_answers(parser).take(relative_path)
-    if isinstance(found, Exception):
-        raise found.with_traceback(None)
+    if isinstance(found, Exception):  # one batch error, many threads: each raises its own copy
+        raise copy.copy(found).with_traceback(None)
     return found
 
 
