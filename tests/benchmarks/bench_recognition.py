@@ -73,34 +73,17 @@ def scan_sample(mode: str) -> Counter:
     return counts
 
 
-def unseen(mode: str) -> Counter:
-    """Run the unseen names through `scan`; count linked, failed and wrong."""
+def named_set(names: list[dict], scan, mode: str) -> Counter:
+    """Run a set of names with their truth through `scan` (the unseen or the probe set's runner);
+    count linked, failed (hard, or rightly undecidable) and wrong."""
     counts: Counter = Counter()
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        rows = scan_unseen(root, base_env(root), mode)
-        for truth in UNSEEN:
+        rows = scan(root, base_env(root), mode)
+        for truth in names:
             row = rows.get(truth["path"])
-            what = outcome(truth, row, root / "library")
-            if what == "failed" and truth["truth"] is None:
-                what = "failed (cannot decide)"
-            elif what == "failed" and truth.get("may_fail"):
-                what = "failed (hard)"
-            counts[what] += 1
-            if what != "linked" and what != "failed (cannot decide)":
-                print(f"  {what}: {truth['path']}: {(row or {}).get('error') or (row or {}).get('target')}")
-    return counts
-
-
-def probe(mode: str) -> Counter:
-    """Run the probe names through `scan` (each with its TMDB_LANGUAGE); count linked, failed, wrong."""
-    counts: Counter = Counter()
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        rows = scan_probe(root, base_env(root), mode)
-        for truth in PROBE:
-            row = rows.get(truth["path"])
-            what = outcome(truth, row, Path(row["library"]) if row else root)
+            library = Path(row["library"]) if row and "library" in row else root / "library"
+            what = outcome(truth, row, library)
             if what == "failed" and truth["truth"] is None:
                 what = "failed (cannot decide)"
             elif what == "failed" and truth.get("may_fail"):
@@ -108,7 +91,7 @@ def probe(mode: str) -> Counter:
             counts[what] += 1
             if what not in ("linked", "failed (cannot decide)"):
                 got = (row or {}).get("error") or (row or {}).get("target")
-                print(f"  {what}: [{truth['language']}] {truth['path']}: {got}")
+                print(f"  {what}: [{truth.get('language', 'zh-CN')}] {truth['path']}: {got}")
     return counts
 
 
@@ -122,13 +105,13 @@ def main() -> None:
     decidable = sum(1 for r in UNSEEN if r["truth"] is not None)
     print(f"\nUnseen names: {len(UNSEEN)} ({decidable} decidable), TMDB_LANGUAGE=zh-CN")
     for mode in ("llm-imperfect", "llm", "guessit"):
-        counts = unseen(mode)
+        counts = named_set(UNSEEN, scan_unseen, mode)
         shown = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
         print(f"{mode:14} {shown}")
     decidable = sum(1 for r in PROBE if r["truth"] is not None)
     print(f"\nProbe names: {len(PROBE)} ({decidable} decidable), TMDB_LANGUAGE per name (zh-CN, en-US)")
     for mode in ("llm-imperfect", "llm", "guessit"):
-        counts = probe(mode)
+        counts = named_set(PROBE, scan_probe, mode)
         shown = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
         print(f"{mode:14} {shown}")
     cases = peer_names.load()
