@@ -24,6 +24,7 @@ from loguru import logger
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 
 from clearmedia.config import Settings
+from clearmedia.discover.inotify_watches import WatchAudit
 from clearmedia.discover.rules import video_stem
 from clearmedia.files import ARIA2_SUFFIX, shown
 
@@ -225,6 +226,7 @@ class Watcher:
         self._handler: _EventHandler | None = None
         self._keys: dict[str, tuple[int, int] | None] = {}
         self._gone: set[str] = set()
+        self._audit = WatchAudit(self.wanted)
         self.poll_interval = min(max(settings.settle_seconds / 2, 1.0), 10.0)
 
     # --- paths -------------------------------------------------------------------------------
@@ -240,6 +242,8 @@ class Watcher:
             return
         paths = [path]
         if is_directory:
+            if self._mode == "inotify":
+                self._audit.look_below(path)  # watchdog skips a folder it cannot watch silently
             paths = []
             for folder, dirs, files in os.walk(path):
                 dirs[:] = [d for d in dirs if self.wanted(os.path.join(folder, d))]
@@ -312,6 +316,7 @@ class Watcher:
                 continue
             self._keys[root] = key
             self._gone.discard(root)
+            self._audit.look_below(root)
             logger.info("source folder {} is back; watching it again", root)
             with contextlib.suppress(OSError), os.scandir(root) as entries:
                 for entry in entries:
@@ -331,11 +336,41 @@ class Watcher:
             mode = "poll"
             self._observer = self._start_observer(mode)
         self._mode = mode
+        if mode == "inotify":
+            for root in self.roots:
+                self._audit.look_below(root)
         self._thread = threading.Thread(target=self._run, name="settle", daemon=True)
         self._thread.start()
         how = "inotify events" if mode == "inotify" else f"polling every {self.poll_interval:g} s"
         logger.info("watching {} ({}, settle {:g} s)", ", ".join(self.roots), how, self.tracker.settle)
         return mode
+
+    def _audit_watches(self) -> None:
+        """Fall back to polling when subfolders stay without an inotify watch (the limit is reached).
+
+        Polling rather than a shorter rescan: it sees every folder whatever the limit, hands files
+        over SETTLE_SECONDS after they stop changing like events do, and stopping the inotify
+        observer gives its watches back to the user's other programs."""
+        if self._mode != "inotify":
+            return
+        missing = self._audit.check(self.roots)
+        if not missing:
+            return
+        logger.warning(
+            INOTIFY_LIMIT_HELP,
+            error=f"{len(missing)} folder(s) got no inotify watch, e.g. {shown(missing[0])}",
+        )
+        poll = self._start_observer("poll")
+        old, self._observer, self._mode = self._observer, poll, "poll"
+        with contextlib.suppress(Exception):
+            old.stop()
+            old.join(2.0)
+        if self._stop.is_set():  # stop() ran meanwhile: do not leave the poller behind
+            with contextlib.suppress(Exception):
+                poll.stop()
+        logger.info("watching {} (polling every {:g} s)", ", ".join(self.roots), self.poll_interval)
+        for folder in missing:  # what was written there while nobody watched
+            self.saw(folder, True)
 
     def stop(self, timeout: float = 2.0) -> None:
         self._stop.set()
@@ -358,6 +393,7 @@ class Watcher:
                     next_rearm = time.monotonic() + REARM_INTERVAL
                     try:
                         self._rearm()
+                        self._audit_watches()
                     except Exception:
                         logger.exception("checking that the source folders are watched failed")
                 settled, next_in = self.tracker.ready()
