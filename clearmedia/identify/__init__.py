@@ -11,6 +11,7 @@ from loguru import logger
 from clearmedia.errors import IdentifyError
 from clearmedia.identify.episodes import EpisodeResolver
 from clearmedia.identify.match import Matcher
+from clearmedia.identify.numbered_season import season_reading
 from clearmedia.identify.path_ids import tmdb_id_in_path, without_ids
 from clearmedia.identify.rules import RulesParser
 from clearmedia.identify.tmdb import TMDBClient
@@ -109,8 +110,11 @@ class Identifier:
             shown = rules or llm
             logger.info("{}: {}", name, verdict.reason)
             return Identification(shown, None, reason=verdict.reason, readings=readings, notes=verdict.notes)
-        found = self.identify_parsed(verdict.parsed)
-        found.source, found.readings, found.notes = verdict.source, readings, verdict.notes
+        # a season the name states, or the LLM's other than 1 (its season 1 may be a default)
+        stated = (rules is not None and rules.season is not None) or verdict.parsed.season not in (None, 1)
+        found = self.identify_parsed(verdict.parsed, season_stated=stated)
+        found.source, found.readings = verdict.source, readings
+        found.notes = [*verdict.notes, *found.notes]
         return found
 
     def identify_by_id(self, name: str, tmdb_id: int) -> Identification:
@@ -125,9 +129,21 @@ class Identifier:
         found.notes = [f"TMDB id {tmdb_id} written in the path"]
         return self._place_episode(found, rules)
 
-    def identify_parsed(self, parsed: ParsedName) -> Identification:
-        """Match an existing parse on TMDB (and place a tv episode in its season)."""
-        return self._place_episode(self.matcher.match(parsed), parsed)
+    def identify_parsed(self, parsed: ParsedName, season_stated: bool | None = None) -> Identification:
+        """Match an existing parse on TMDB (and place a tv episode in its season).
+
+        Nothing confident for "Overlord II - 05" (no season stated; `season_stated` defaults to
+        whether the parse has one): "Overlord" season 2, if TMDB lists that episode.
+        """
+        found = self.matcher.match(parsed)
+        stated = parsed.season is not None if season_stated is None else season_stated
+        unmatched = found.match is None and (found.reason or "").startswith("no confident")  # not a tie
+        retry = season_reading(parsed, stated) if unmatched else None
+        again = self.matcher.match(retry) if retry is not None else None
+        if again is None or again.match is None:
+            return self._place_episode(found, parsed)
+        again.notes = [f'"{parsed.title}" read as "{retry.title}" season {retry.season}']
+        return self._place_episode(again, retry)
 
     def _place_episode(self, found: Identification, parsed: ParsedName) -> Identification:
         match = found.match

@@ -1,0 +1,129 @@
+"""A later season written as a Roman numeral on an anime's title ("Overlord II - 05"): TMDB lists one
+show "Overlord" with seasons 1-4, so the numeral is the season, and only an episode TMDB lists links."""
+
+from __future__ import annotations
+
+import pytest
+
+from clearmedia.config import load_settings
+from clearmedia.identify import Identifier
+from clearmedia.identify.numbered_season import season_reading, split_numeral
+from clearmedia.identify.rules import RulesParser
+from clearmedia.identify.types import ParsedName
+from tests.fakes import tmdb_catalogue as cat
+from tests.fakes.fake_tmdb import FakeTMDB
+from tests.helpers import base_env
+
+OVERLORD = cat.find("tv", "Overlord").id
+
+
+@pytest.fixture(scope="module")
+def fake():
+    with FakeTMDB() as server:
+        yield server
+
+
+@pytest.fixture
+def make_identifier(tmp_path, fake):
+    made: list[Identifier] = []
+
+    def make(language: str = "en-US") -> Identifier:
+        env = base_env(tmp_path, TMDB_API_URL=fake.url, TMDB_LANGUAGE=language)
+        identifier = Identifier(load_settings(environ=env, require_library=True), parser=RulesParser())
+        made.append(identifier)
+        return identifier
+
+    yield make
+    for identifier in made:
+        identifier.close()
+
+
+@pytest.mark.parametrize(
+    ("title", "split"),
+    [
+        ("Overlord II", ("Overlord", 2)),
+        ("OVERLORD Ⅳ", ("OVERLORD", 4)),
+        ("Mob Psycho 100 III", ("Mob Psycho 100", 3)),
+        ("The Godfather Part II", None),  # a part, not a season
+        ("Vol. III", None),
+        ("V", None),  # the numeral is the whole title
+        ("Overlord ii", None),  # lower case: words, not numerals
+        ("Overlord", None),
+        ("Overlord XIV", None),  # beyond X
+    ],
+)
+def test_a_trailing_numeral_is_split_off(title, split):
+    assert split_numeral(title) == split
+
+
+def test_only_an_unstated_season_with_an_episode_is_read_from_the_numeral():
+    absolute = ParsedName("Overlord II", media_type="tv", absolute_episode=5)
+    reading = season_reading(absolute, season_stated=False)
+    assert (reading.title, reading.season, reading.episodes, reading.absolute_episode) == (
+        "Overlord",
+        2,
+        (5,),
+        None,
+    )
+    assert season_reading(absolute, season_stated=True) is None  # "Overlord.II.S01E05": S01 is written
+    assert season_reading(ParsedName("Rocky II", year=1979, media_type="movie"), False) is None
+    assert season_reading(ParsedName("Rocky II", year=1979), False) is None  # no episode number
+    dated = ParsedName("Overlord II", media_type="tv", air_date="2018-01-09")
+    assert season_reading(dated, False) is None
+
+
+@pytest.mark.parametrize("language", ["en-US", "zh-CN"])
+@pytest.mark.parametrize(
+    ("path", "season", "episode"),
+    [
+        ("[DHR] Overlord II - 05 [1080p].mkv", 2, 5),
+        ("[DHR] Overlord II - 05 [BIG5][1080p].mp4", 2, 5),
+        ("[Sub] OVERLORD Ⅳ - 13 [1080p].mkv", 4, 13),
+        ("Overlord III/[Sub] Overlord III - 01 [1080p].mkv", 3, 1),
+    ],
+)
+def test_a_numeral_after_the_title_is_the_season_tmdb_lists(make_identifier, language, path, season, episode):
+    found = make_identifier(language).identify(path)
+    assert found.match is not None, found.reason
+    assert (found.match.tmdb_id, found.match.season, found.match.episodes) == (OVERLORD, season, (episode,))
+    assert any("season" in note for note in found.notes)
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("[DHR] Overlord V - 05 [1080p].mkv", "no season 5"),  # TMDB lists seasons 1-4
+        ("[DHR] Overlord II - 15 [1080p].mkv", "13 episodes in season 2"),
+        ("Overlord.II.S01E05.1080p.mkv", "no confident TMDB match"),  # the season written wins
+    ],
+)
+def test_an_episode_tmdb_does_not_list_is_never_linked(make_identifier, path, reason):
+    found = make_identifier().identify(path)
+    assert found.match is None, found.match
+    assert reason in found.reason
+
+
+def test_a_films_numeral_stays_its_title(make_identifier):
+    identifier = make_identifier()
+    film = identifier.identify("The.Wandering.Earth.II.2023.1080p.BluRay.mkv").match
+    assert (film.media_type, film.tmdb_id) == ("movie", cat.find("movie", "The Wandering Earth II").id)
+    episode = identifier.identify("[Sub] The Wandering Earth II - 05 [1080p].mkv")
+    assert episode.match is None  # no show of that name on TMDB: nothing is guessed
+
+
+@pytest.mark.parametrize(
+    ("path", "title", "season", "episode"),
+    [
+        ("[SubsPlease] Kaguya-sama wa Kokurasetai S3 - 04 (1080p).mkv", "Kaguya-sama: Love Is War", 3, 4),
+        ("[Nekomoe kissaten] Kaguya-sama wa Kokurasetai 2nd Season - 07 [BDRip 1080p].mkv",
+         "Kaguya-sama: Love Is War", 2, 7),
+    ],
+)  # fmt: skip
+def test_a_season_written_after_the_title_still_links(make_identifier, path, title, season, episode):
+    found = make_identifier().identify(path)
+    assert found.match is not None, found.reason
+    assert (found.match.tmdb_id, found.match.season, found.match.episodes) == (
+        cat.find("tv", title).id,
+        season,
+        (episode,),
+    )
