@@ -12,12 +12,14 @@ pack share one show request and one season request.
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 
 from clearmedia.errors import IdentifyError
 from clearmedia.identify.similarity import normalize_title
 from clearmedia.identify.types import ParsedName
 
 MAX_SEASONS_FOR_DATE = 4  # season lists fetched at most to find an air date
+PART_GAP_DAYS = 45  # a split season's parts air months apart; a holiday break is a week or three
 
 
 def _season_counts(show: dict) -> dict[int, int]:
@@ -27,6 +29,27 @@ def _season_counts(show: dict) -> dict[int, int]:
         if isinstance(number, int):
             counts[number] = int(row.get("episode_count") or 0)
     return counts
+
+
+def _runs(rows: list) -> list[list[int]]:
+    """A season's episode numbers in runs that aired without a break of PART_GAP_DAYS (its parts)."""
+    dated = sorted(
+        (r["episode_number"], str(r.get("air_date") or ""))
+        for r in rows
+        if isinstance(r.get("episode_number"), int)
+    )
+    runs: list[list[int]] = []
+    last = None
+    for number, date in dated:
+        try:
+            day = _dt.date.fromisoformat(date[:10])
+        except ValueError:
+            day = None  # not aired yet: it continues the run before it
+        if not runs or (day and last and (day - last).days > PART_GAP_DAYS):
+            runs.append([])
+        runs[-1].append(number)
+        last = day or last
+    return runs
 
 
 def map_absolute(absolute: int, counts: dict[int, int]) -> tuple[int, int]:
@@ -126,6 +149,8 @@ class EpisodeResolver:
             raise IdentifyError(f'TMDB lists no episode of "{name}" that aired on {parsed.air_date}')
         if parsed.season_hint == "special" or parsed.season == 0:
             return self._special(tmdb_id, name, counts, parsed)
+        if parsed.part:
+            return self._in_part(tmdb_id, name, counts, parsed)
         if parsed.season is not None and len(parsed.episodes) == 1 and parsed.absolute_episode:
             return _either(name, counts, parsed.season, parsed.episodes[0], parsed.absolute_episode)
         if parsed.season is not None:
@@ -174,6 +199,36 @@ class EpisodeResolver:
         if parsed.season == 0 and parsed.episodes:
             return _verified(name, counts, 0, parsed.episodes)
         raise IdentifyError(f'no special of "{name}" on TMDB has the title or air date written in the name')
+
+    def _in_part(self, tmdb_id: int, name: str, counts, parsed: ParsedName) -> tuple[int, tuple[int, ...]]:
+        """`Season 3 Part 2 - 05`: TMDB lists one season, a release numbers within its part (S03E17)
+        or within the season (S03E05 aired in part 1, so `Part 2 - 17`); the parts are the runs of
+        episodes TMDB's air dates show. Both readings possible, or no parts to see: IdentifyError."""
+        regular = sorted(n for n in counts if n > 0)
+        season = parsed.season if parsed.season is not None else (regular[-1] if regular else 1)
+        numbers = parsed.episodes or ((parsed.absolute_episode,) if parsed.absolute_episode else ())
+        if not numbers or season not in counts:
+            return _verified(name, counts, season, numbers) if numbers else (season, ())
+        runs = _runs((self.client.season(tmdb_id, season) or {}).get("episodes") or [])
+        part = parsed.part or 1
+        if len(runs) < part:
+            raise IdentifyError(
+                f'the name says part {part} of season {season} of "{name}", but TMDB\'s season {season} '
+                f"aired in {len(runs)} run(s): write the episode as TMDB numbers it in the season (S{season:02d}E..)"
+            )
+        run = runs[part - 1]
+        readings = {
+            tuple(run[n - 1] if 0 < n <= len(run) else 0 for n in numbers),  # counted from the part's start
+            tuple(n if n in run else 0 for n in numbers),  # counted from the season's start
+        }
+        readings = {r for r in readings if all(r)}
+        if len(readings) != 1:
+            shown = " or ".join(f"S{season:02d}E{r[0]:02d}" for r in sorted(readings)) or "none"
+            raise IdentifyError(
+                f'episode {numbers[0]} of part {part} of season {season} of "{name}" is {shown} on TMDB '
+                f"(part {part} lists {len(run)}): write the episode as TMDB numbers it (S{season:02d}E..)"
+            )
+        return _verified(name, counts, season, readings.pop())
 
     @staticmethod
     def _within_season(season: int, number: int, counts: dict[int, int]) -> int:

@@ -339,8 +339,10 @@ def parse_name(relative_path: str) -> ParsedName:
     episode_title = guess.get("episode_title")
     if hint == "special":
         episode_title = PurePosixPath(filename).stem  # a special is found by the TMDB title it carries
+    part = _single(guess.get("part"))  # "Season 3 Part 2 - 05"
+    part = part if isinstance(part, int) and part > 1 and (parsed.season or hint == "final") else None
     return dataclasses.replace(
-        parsed, season_hint=hint, episode_title=str(episode_title) if episode_title else None
+        parsed, season_hint=hint, episode_title=str(episode_title) if episode_title else None, part=part
     )
 
 

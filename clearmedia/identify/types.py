@@ -27,6 +27,8 @@ class ParsedName:
     other_titles: tuple[str, ...] = ()
     #: "final" (a "Final Season" with no number) or "arc" (an arc name): the season is not 1 by default
     season_hint: str | None = None
+    #: "Season 3 Part 2 - 05": the later part of a split season, whose episodes may count from its start
+    part: int | None = None
     episode_title: str | None = None  # as written in the name (specials are found by it)
     tmdb_id: int | None = None  # an id written in the path ("[tmdbid-603]")
 

@@ -208,6 +208,7 @@ def reconcile(name: str, rules: ParsedName | None, llm: ParsedName | None) -> Ve
         year=year,
         media_type=media_type,
         season_hint=rules.season_hint or llm.season_hint,
+        part=rules.part,
         episode_title=llm.episode_title or rules.episode_title,
         **numbers,
     )

@@ -96,6 +96,12 @@ def episode_dates(season: Season) -> list[str]:
     return [season.dates.get(n, d.isoformat()) for n, d in enumerate(dates, start=1)]
 
 
+def _run_from(first: int, count: int, date: str) -> dict[int, str]:
+    """Air dates of `count` weekly episodes from episode `first`: a later part of a split season."""
+    start = _dt.date.fromisoformat(date)
+    return {first + i: (start + _dt.timedelta(days=7 * i)).isoformat() for i in range(count)}
+
+
 def _weekly(*counts_and_dates: tuple[int, int, str]) -> tuple[Season, ...]:
     return tuple(Season(n, count, date) for n, count, date in counts_and_dates)
 
@@ -543,7 +549,18 @@ SHOWS: tuple[Show, ...] = (
         "2013-04-07",
         150.0,
         (Season(0, 8, "2013-07-07", names={1: "Ilse's Notebook"}),)
-        + _weekly((1, 25, "2013-04-07"), (2, 12, "2017-04-01"), (3, 22, "2018-07-23"), (4, 30, "2020-12-07")),
+        + _weekly((1, 25, "2013-04-07"), (2, 12, "2017-04-01"))
+        # split seasons: TMDB lists each as one season, its parts months apart (Part 2 of season 3
+        # from 2019-04-29; the Final Season's Part 2 from 2022-01-10, then two specials in 2023)
+        + (
+            Season(3, 22, "2018-07-23", dates=_run_from(13, 10, "2019-04-29")),
+            Season(
+                4,
+                30,
+                "2020-12-07",
+                dates={**_run_from(17, 12, "2022-01-10"), 29: "2023-03-04", 30: "2023-11-05"},
+            ),
+        ),
         alt=("Shingeki no Kyojin",),
     ),
     Show(

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from clearmedia.config import load_settings
+from clearmedia.errors import IdentifyError
 from clearmedia.identify import Identifier
+from clearmedia.identify.episodes import EpisodeResolver
 from clearmedia.identify.numbered_season import season_reading, split_numeral
 from clearmedia.identify.rules import RulesParser
 from clearmedia.identify.types import ParsedName
@@ -126,4 +128,64 @@ def test_a_season_written_after_the_title_still_links(make_identifier, path, tit
         cat.find("tv", title).id,
         season,
         (episode,),
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "season", "episode"),
+    [
+        ("[Erai-raws] Attack on Titan Season 3 Part 2 - 05 [1080p].mkv", 3, 17),  # within the part
+        ("[Erai-raws] Attack on Titan Season 3 Part 2 - 17 [1080p].mkv", 3, 17),  # within the season
+        ("[Erai-raws] Shingeki no Kyojin - The Final Season Part 2 - 05 [1080p].mkv", 4, 21),
+        ("[Erai-raws] Shingeki no Kyojin - The Final Season - 05 [1080p].mkv", 4, 5),  # no part: as before
+    ],
+)
+def test_a_later_part_of_a_split_season_counts_from_where_tmdb_shows_it_aired(
+    make_identifier, path, season, episode
+):
+    found = make_identifier().identify(path)
+    assert found.match is not None, found.reason
+    assert (found.match.tmdb_id, found.match.season, found.match.episodes) == (
+        cat.find("tv", "Attack on Titan").id,
+        season,
+        (episode,),
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("[Erai-raws] Attack on Titan Season 3 Part 2 - 11 [1080p].mkv", "part 2 lists 10"),
+        ("[Erai-raws] Attack on Titan Season 3 Part 3 - 02 [1080p].mkv", "aired in 2 run(s)"),
+        ("[Erai-raws] Attack on Titan Season 2 Part 2 - 05 [1080p].mkv", "aired in 1 run(s)"),
+        ("[Erai-raws] Attack on Titan Season 3 Part 2 - 40 [1080p].mkv", "is none on TMDB"),
+        ("[Erai-raws] Attack on Titan Season 9 Part 2 - 05 [1080p].mkv", "no season 9"),
+    ],
+)
+def test_a_part_tmdb_cannot_place_for_certain_is_never_linked(make_identifier, path, reason):
+    found = make_identifier().identify(path)
+    assert found.match is None, found.match
+    assert reason in found.reason
+
+
+class _SplitSeason:
+    """A show whose one season aired 3 episodes, then (months later) 10 more."""
+
+    def tv(self, tmdb_id):
+        return {"name": "Split", "seasons": [{"season_number": 1, "episode_count": 13}]}
+
+    def season(self, tmdb_id, number):
+        dates = {1: "2020-01-06", 2: "2020-01-13", 3: "2020-01-20"}
+        dates |= {n: f"2020-06-{n:02d}" for n in range(4, 14)}  # a break of four months
+        return {"episodes": [{"episode_number": n, "air_date": d} for n, d in dates.items()]}
+
+
+def test_a_part_number_that_fits_both_ways_is_no_guess():
+    """Part 2 (episodes 4-13) - 05: the 5th of the part (S01E08) or the season's 5th (S01E05)."""
+    resolver = EpisodeResolver(_SplitSeason())
+    with pytest.raises(IdentifyError, match="S01E05 or S01E08"):
+        resolver.resolve(1, ParsedName("Split", media_type="tv", season=1, episodes=(5,), part=2))
+    assert resolver.resolve(1, ParsedName("Split", media_type="tv", season=1, episodes=(2,), part=2)) == (
+        1,
+        (5,),
     )
