@@ -1,4 +1,4 @@
-"""A later season written as a Roman numeral after an anime's title: `[DHR] Overlord II - 05`.
+"""A later season written as a numeral after an anime's title: `[DHR] Overlord II - 05`, `… 100 II - 03`.
 
 TMDB lists "Overlord" as one show with seasons 1-4, so "Overlord II" finds nothing confident. Only
 then, and only for a name with an episode number and no season of its own, is the title searched
@@ -18,22 +18,23 @@ from clearmedia.identify.types import ParsedName
 
 _NUMERALS = {"II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
 # "Overlord II", "OVERLORD Ⅳ" (NFKC makes Ⅳ "IV"); upper case only: "Xi" or "Vi" are words.
-_TRAILING = re.compile(r"^(?P<base>.+?)[\s._-]+(?P<numeral>[IVX]{1,4})$")
+_TRAILING = re.compile(r"^(?P<base>.+?)[\s._-]+(?P<numeral>[IVX]{1,4}|[2-9])$")  # "Mob Psycho 100 2" too
 # "Part II", "Vol. III", "Chapter IV": a part of a work, not a season.
 _NOT_SEASON = re.compile(r"(?i)(?:^|[\s._-])(?:part|pt|vol|volume|chapter|episode|ep|act|book)[.\s]*$")
 
 
 def split_numeral(title: str | None) -> tuple[str, int] | None:
-    """("Overlord", 2) for "Overlord II"; None when the title does not end in a numeral II-X
-    after some words, or the numeral numbers a part, a volume or a chapter."""
+    """("Overlord", 2) for "Overlord II" or "Overlord 2"; None when the title does not end in a
+    numeral II-X (or a digit 2-9) after some words, or the numeral numbers a part, a volume or a chapter."""
     text = unicodedata.normalize("NFKC", title or "").strip()
     found = _TRAILING.match(text)
-    if found is None or found.group("numeral") not in _NUMERALS:
+    if found is None or not (found.group("numeral") in _NUMERALS or found.group("numeral").isdigit()):
         return None
     base = found.group("base").strip(" ._-:：")
     if not any(c.isalpha() for c in base) or _NOT_SEASON.search(base):
         return None
-    return base, _NUMERALS[found.group("numeral")]
+    numeral = found.group("numeral")
+    return base, int(numeral) if numeral.isdigit() else _NUMERALS[numeral]
 
 
 def season_reading(parsed: ParsedName, season_stated: bool) -> ParsedName | None:

@@ -21,6 +21,7 @@ from clearmedia.identify.answer import (
     coerce_answer,
     last_year,
 )
+from clearmedia.identify.title_numbers import mend_title_number
 from clearmedia.identify.types import ParsedName
 
 #: Top-level folders people use to sort downloads; never a title.
@@ -328,6 +329,7 @@ def parse_name(relative_path: str) -> ParsedName:
     guess = guessit(cleaned)
     filename = cleaned.rsplit("/", 1)[-1]
     _year_to_come(guess, filename)
+    mend_title_number(guess, filename)
     title, alternative = _titles(guess, cleaned)
     answer = {"title": title, "alt_title": alternative, **_numbers(guess, cleaned, filename)}
     hint = _season_hint(cleaned)

@@ -52,6 +52,10 @@ def make_identifier(tmp_path, fake):
         ("Overlord ii", None),  # lower case: words, not numerals
         ("Overlord", None),
         ("Overlord XIV", None),  # beyond X
+        ("Mob Psycho 100 2", ("Mob Psycho 100", 2)),
+        ("Zom 100", None),  # a number in the title
+        ("Blade Runner 2049", None),
+        ("Dune Part 2", None),
     ],
 )
 def test_a_trailing_numeral_is_split_off(title, split):
@@ -189,3 +193,31 @@ def test_a_part_number_that_fits_both_ways_is_no_guess():
         1,
         (5,),
     )
+
+
+@pytest.mark.parametrize("language", ["en-US", "zh-CN"])
+@pytest.mark.parametrize(
+    ("path", "season", "episode"),
+    [
+        ("[Sub] Mob Psycho 100 II - 03 [1080p].mkv", 2, 3),
+        ("Mob Psycho 100 II - 03.mkv", 2, 3),
+        ("[Sub] Mob Psycho 100 III - 12 [1080p].mkv", 3, 12),
+        ("[Sub] Mob Psycho 100 2 - 03 [1080p].mkv", 2, 3),
+        ("[Sub] Mob Psycho 100 - 07 [1080p].mkv", 1, 7),
+        ("[HorribleSubs] Mob Psycho 100 S2 - 07 [1080p].mkv", 2, 7),
+    ],
+)
+def test_a_number_in_the_title_stays_in_the_title(make_identifier, language, path, season, episode):
+    found = make_identifier(language).identify(path)
+    assert found.match is not None, found.reason
+    assert (found.match.tmdb_id, found.match.season, found.match.episodes) == (
+        cat.find("tv", "Mob Psycho 100").id,
+        season,
+        (episode,),
+    )
+
+
+def test_a_season_tmdb_does_not_list_after_a_title_number_is_never_linked(make_identifier):
+    found = make_identifier().identify("[Sub] Mob Psycho 100 IV - 03 [1080p].mkv")
+    assert found.match is None, found.match
+    assert "no season 4" in found.reason
