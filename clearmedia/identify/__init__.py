@@ -11,9 +11,11 @@ from loguru import logger
 from clearmedia.errors import IdentifyError
 from clearmedia.identify.episodes import EpisodeResolver
 from clearmedia.identify.match import Matcher
+from clearmedia.identify.match import _other_titles as other_titles
 from clearmedia.identify.numbered_season import season_reading
 from clearmedia.identify.path_ids import tmdb_id_in_path, without_ids
 from clearmedia.identify.rules import RulesParser
+from clearmedia.identify.similarity import normalize_title
 from clearmedia.identify.tmdb import TMDBClient
 from clearmedia.identify.types import Identification, Match, ParsedName
 from clearmedia.identify.verdict import reconcile
@@ -127,7 +129,20 @@ class Identifier:
         found = self.matcher.match_id(rules, tmdb_id)
         found.source, found.readings = "path", {"rules": rules, "llm": None}
         found.notes = [f"TMDB id {tmdb_id} written in the path"]
-        return self._place_episode(found, rules)
+        return self._place_episode(found, self._numbered_by_id(rules, found))
+
+    def _numbered_by_id(self, rules: ParsedName, found: Identification) -> ParsedName:
+        """With an id in the path, "Overlord II - 05" is still season 2 of the show the id names,
+        unless TMDB knows that show by the title as written."""
+        retry = season_reading(rules, rules.season is not None)
+        if retry is None or found.match is None or found.match.media_type != "tv":
+            return rules
+        details = self.client.details("tv", found.match.tmdb_id) or {}
+        written = normalize_title(rules.title)
+        if any(normalize_title(t) == written for t in [found.match.title, *other_titles(details)]):
+            return rules
+        found.notes.append(f'"{rules.title}" read as "{retry.title}" season {retry.season}')
+        return retry
 
     def identify_parsed(self, parsed: ParsedName, season_stated: bool | None = None) -> Identification:
         """Match an existing parse on TMDB (and place a tv episode in its season).

@@ -221,3 +221,17 @@ def test_a_season_tmdb_does_not_list_after_a_title_number_is_never_linked(make_i
     found = make_identifier().identify("[Sub] Mob Psycho 100 IV - 03 [1080p].mkv")
     assert found.match is None, found.match
     assert "no season 4" in found.reason
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "Overlord [tmdbid-64196]/[DHR] Overlord II - 05 [1080p].mkv",
+        "Overlord [tmdbid-64196]/Season 2/[DHR] Overlord II - 05 [1080p].mkv",
+        "[DHR] Overlord II [tmdbid-64196] - 05 [1080p].mkv",
+    ],
+)
+@pytest.mark.parametrize("language", ["en-US", "zh-CN"])
+def test_an_id_in_the_path_picks_the_show_and_the_numeral_still_its_season(make_identifier, language, path):
+    match = make_identifier(language).identify(path).match
+    assert (match.tmdb_id, match.season, match.episodes) == (OVERLORD, 2, (5,))
