@@ -12,7 +12,8 @@ import pytest
 from loguru import logger
 
 from clearmedia.config import load_settings
-from clearmedia.discover.watcher import SettleTracker, Watcher
+from clearmedia.discover.settle import SettleTracker
+from clearmedia.discover.watcher import Watcher
 from tests.helpers import base_env, wait_for
 
 
