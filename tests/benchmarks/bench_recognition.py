@@ -95,25 +95,23 @@ def named_set(names: list[dict], scan, mode: str) -> Counter:
     return counts
 
 
+def by_mode(run) -> None:
+    """Print one line of counts per reader mode."""
+    for mode in ("llm-imperfect", "llm", "guessit"):
+        counts = run(mode)
+        print(f"{mode:14} " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+
+
 def main() -> None:
     videos = sum(1 for r in ROWS if r["kind"] in ("movie", "episode"))
     print(f"Sample library: {videos} videos")
-    for mode in ("llm-imperfect", "llm", "guessit"):
-        counts = scan_sample(mode)
-        shown = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
-        print(f"{mode:14} {shown}")
+    by_mode(scan_sample)
     decidable = sum(1 for r in UNSEEN if r["truth"] is not None)
     print(f"\nUnseen names: {len(UNSEEN)} ({decidable} decidable), TMDB_LANGUAGE=zh-CN")
-    for mode in ("llm-imperfect", "llm", "guessit"):
-        counts = named_set(UNSEEN, scan_unseen, mode)
-        shown = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
-        print(f"{mode:14} {shown}")
+    by_mode(lambda mode: named_set(UNSEEN, scan_unseen, mode))
     decidable = sum(1 for r in PROBE if r["truth"] is not None)
     print(f"\nProbe names: {len(PROBE)} ({decidable} decidable), TMDB_LANGUAGE per name (zh-CN, en-US)")
-    for mode in ("llm-imperfect", "llm", "guessit"):
-        counts = named_set(PROBE, scan_probe, mode)
-        shown = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
-        print(f"{mode:14} {shown}")
+    by_mode(lambda mode: named_set(PROBE, scan_probe, mode))
     cases = peer_names.load()
     total = Counter(c["source"] for c in cases)
     ours, theirs = (

@@ -31,19 +31,13 @@ class StubParser:
         return self.parses[relative_path]
 
 
-@pytest.fixture(scope="module")
-def fake():
-    with FakeTMDB() as server:
-        yield server
-
-
 @pytest.fixture
-def make_identifier(tmp_path, fake):
+def make_identifier(tmp_path, module_tmdb):
     made: list[Identifier] = []
 
     def make(parser=None, **overrides) -> Identifier:
         settings = load_settings(
-            environ=base_env(tmp_path, TMDB_API_URL=fake.url, **overrides), require_library=True
+            environ=base_env(tmp_path, TMDB_API_URL=module_tmdb.url, **overrides), require_library=True
         )
         identifier = Identifier(settings, parser=parser or StubParser({}))
         made.append(identifier)
@@ -117,11 +111,11 @@ def test_hard_cases(make_identifier, parsed, media_type, tmdb_id):
     assert found.match.year == int(date[:4])
 
 
-def test_usual_case_costs_one_search(make_identifier, fake):
-    fake.reset()
+def test_usual_case_costs_one_search(make_identifier, module_tmdb):
+    module_tmdb.reset()
     found = make_identifier().identify_parsed(movie("The Matrix", 1999))
     assert found.match.tmdb_id == 603 and found.match.title == "黑客帝国"
-    assert fake.count() == 1
+    assert module_tmdb.count() == 1
 
 
 def test_titles_in_another_tmdb_language(make_identifier):
@@ -161,20 +155,20 @@ def test_identify_uses_the_parser_and_lists_candidates(make_identifier):
     assert found.match.to_dict()["episodes"] == []
 
 
-def test_rerun_with_new_identifier_is_served_from_cache(tmp_path, make_identifier, fake):
+def test_rerun_with_new_identifier_is_served_from_cache(tmp_path, make_identifier, module_tmdb):
     parses = [
         movie("Dune", 2021),
         movie("Sen to Chihiro no Kamikakushi", 2001),
         ParsedName("Breaking Bad", media_type="tv", season=5, episodes=(14,)),
         ParsedName("The Late Show with Stephen Colbert", media_type="tv", air_date="2023-10-03"),
     ]
-    fake.reset()
+    module_tmdb.reset()
     first = [make_identifier().identify_parsed(p).match for p in parses]
-    assert fake.count() > 0
-    fake.reset()
+    assert module_tmdb.count() > 0
+    module_tmdb.reset()
     again = [make_identifier().identify_parsed(p).match for p in parses]
     assert again == first
-    assert fake.count() == 0
+    assert module_tmdb.count() == 0
 
 
 @pytest.mark.parametrize(
@@ -304,8 +298,8 @@ def _identifier_for(server, data_dir) -> Identifier:
 
 
 @pytest.fixture(params=["alt titles searched", "alt titles not searched"])
-def country_identifier(request, tmp_path, fake, strict_fake):
-    server = fake if request.param == "alt titles searched" else strict_fake
+def country_identifier(request, tmp_path, module_tmdb, strict_fake):
+    server = module_tmdb if request.param == "alt titles searched" else strict_fake
     identifier = _identifier_for(server, tmp_path)
     yield identifier
     identifier.close()
@@ -345,8 +339,8 @@ def test_country_against_tmdb_origin_country():
     assert versioned_title_similarity("The Last of Us", "The Last of Us", ("US",)) == 1.0
 
 
-def test_two_equal_works_name_the_fix_command_for_each(fake, tmp_path):
-    found = _identifier_for(fake, tmp_path).identify("The.Office.S01E01.720p.WEB-DL.mkv")
+def test_two_equal_works_name_the_fix_command_for_each(module_tmdb, tmp_path):
+    found = _identifier_for(module_tmdb, tmp_path).identify("The.Office.S01E01.720p.WEB-DL.mkv")
     assert found.match is None
     assert "`clearmedia fix ID --tmdb tv/" in found.reason and "(or tv/" in found.reason
 

@@ -13,24 +13,17 @@ from clearmedia.identify.numbered_season import season_reading, split_numeral
 from clearmedia.identify.rules import RulesParser
 from clearmedia.identify.types import ParsedName
 from tests.fakes import tmdb_catalogue as cat
-from tests.fakes.fake_tmdb import FakeTMDB
 from tests.helpers import base_env
 
 OVERLORD = cat.find("tv", "Overlord").id
 
 
-@pytest.fixture(scope="module")
-def fake():
-    with FakeTMDB() as server:
-        yield server
-
-
 @pytest.fixture
-def make_identifier(tmp_path, fake):
+def make_identifier(tmp_path, module_tmdb):
     made: list[Identifier] = []
 
     def make(language: str = "en-US") -> Identifier:
-        env = base_env(tmp_path, TMDB_API_URL=fake.url, TMDB_LANGUAGE=language)
+        env = base_env(tmp_path, TMDB_API_URL=module_tmdb.url, TMDB_LANGUAGE=language)
         identifier = Identifier(load_settings(environ=env, require_library=True), parser=RulesParser())
         made.append(identifier)
         return identifier
